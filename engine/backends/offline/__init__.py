@@ -1,0 +1,1 @@
+"""The embedded `offline` profile: runs on any CPU with no download."""
