@@ -7,6 +7,7 @@ format; soxr does the resampling (a real band-limited resampler, never sample dr
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -22,6 +23,9 @@ FORMATS = {
     "mp3": ("MP3", "MPEG_LAYER_III"),
     "ogg": ("OGG", "VORBIS"),
 }
+
+
+_PAUSE = re.compile(r"\[\s*(pause|停顿)[^\]]*\]", re.I)
 
 
 class AudioFileError(ValueError):
@@ -88,8 +92,7 @@ def caption_cues(plan: Plan, timeline: Timeline) -> list[tuple[float, float, str
     for p in timeline.placements:
         seg = plan.segment(p.segment_id)
         if seg.kind == "speech":
-            text = " ".join(seg.text.split())
-            text = _strip_markup(text)
+            text = _strip_markup(seg.text)
             if seg.character and seg.character.lower() not in ("narrator", "旁白"):
                 text = f"{seg.character}: {text}"
         else:
@@ -102,9 +105,8 @@ def caption_cues(plan: Plan, timeline: Timeline) -> list[tuple[float, float, str
 
 
 def _strip_markup(text: str) -> str:
-    import re
-
-    return re.sub(r"\[(pause|停顿)[^\]]*\]", " ", text, flags=re.I).replace("  ", " ").strip()
+    """Pause markers are directions for the voice, not words to caption."""
+    return " ".join(_PAUSE.sub(" ", text).split())
 
 
 def _stamp(t: float, sep: str) -> str:

@@ -240,7 +240,7 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
             body = int(round(p.duration * sr))
             nxt = placed[i + 1] if i + 1 < len(placed) else None
             tail = 0
-            if (nxt is not None and seg.kind != "speech" and nxt.kind != "speech"
+            if (nxt is not None and nxt.segment_id in clips and seg.kind != "speech" and nxt.kind != "speech"
                     and abs(nxt.start - p.end) < 0.02):
                 tail = max(0, min(int(settings.crossfade * sr), a.shape[0] - body, int(round(nxt.duration * sr))))
                 if tail:

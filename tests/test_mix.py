@@ -1,0 +1,121 @@
+"""Mixer and master: loudness meter agrees with pyloudnorm, target loudness, true-peak ceiling, ducking depth,
+crossfades and sample-accurate placement."""
+
+import numpy as np
+import pyloudnorm as pyln
+import pytest
+import scipy.signal as sps
+
+from engine.mix import MixSettings, integrated_loudness, limit, mix, true_peak_db
+from engine.plan import Plan, layout
+
+SR = 44100
+
+
+def noise(seconds, level=0.1, seed=0, colour=0.0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((int(seconds * SR), 2))
+    if colour:
+        x = sps.lfilter([1], [1, -colour], x, axis=0)
+        x /= np.abs(x).max()
+    return (x * level).astype(np.float32)
+
+
+def tone(seconds, f=220.0, level=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (level * np.sin(2 * np.pi * f * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("signal", [noise(8), noise(8, colour=0.98), np.tile(tone(6, 1000)[:, None], (1, 2)),
+                                    np.tile(tone(6, 50)[:, None], (1, 2)),
+                                    noise(12) * (np.arange(12 * SR) % SR < SR // 3)[:, None]])
+def test_fast_meter_matches_pyloudnorm(signal):
+    ref = pyln.Meter(SR).integrated_loudness(signal.astype(np.float64))
+    assert integrated_loudness(signal, SR) == pytest.approx(ref, abs=0.2)
+
+
+def test_true_peak_sees_intersample_overs():
+    # a sine at fs/4 with a 45° phase has samples at 0.707 of its true amplitude
+    n = np.arange(SR)
+    x = (0.9 * np.sin(2 * np.pi * 0.25 * n + np.pi / 4)).astype(np.float32)
+    assert 20 * np.log10(np.abs(x).max()) < -3.5
+    assert true_peak_db(x, SR) == pytest.approx(20 * np.log10(0.9), abs=0.3)
+
+
+def test_limiter_holds_ceiling():
+    x = noise(5, level=0.6)
+    assert limit(x, SR, -1.3)
+    assert 20 * np.log10(np.abs(x).max()) <= -1.29
+
+
+def plan_for(segments, total=20):
+    return Plan.from_dict({"target_duration": total, "sample_rate": SR, "segments": segments})
+
+
+def test_master_loudness_and_peak_and_stems():
+    p = plan_for([
+        {"id": "a", "kind": "sound", "duration": 6, "caption": "x"},
+        {"id": "b", "kind": "music", "duration": 6, "caption": "y"},
+        {"id": "bed", "kind": "sound", "track": "background", "covers": ["a", "b"], "duration": 12, "caption": "z"},
+    ])
+    clips = {"a": noise(9, 0.5, 1), "b": np.tile(tone(6, 330, 0.9)[:, None], (1, 2)), "bed": noise(15, 0.05, 2, 0.97)}
+    r = mix(p, layout(p), clips)
+    assert r.audio.shape == (12 * SR, 2) and r.audio.dtype == np.float32
+    assert pyln.Meter(SR).integrated_loudness(r.audio.astype(np.float64)) == pytest.approx(-16, abs=1.0)
+    assert true_peak_db(r.audio, SR) <= -1.0 + 1e-6
+    assert set(r.stems) == {"foreground", "background"}
+
+
+def test_ducking_depth_is_measured_under_speech():
+    depth = -10.0
+    p = plan_for([
+        {"id": "intro", "kind": "sound", "duration": 4, "caption": "x"},
+        {"id": "line", "kind": "speech", "duration": 4, "text": "hello there"},
+        {"id": "outro", "kind": "sound", "duration": 4, "caption": "x"},
+        {"id": "bed", "kind": "sound", "track": "background", "covers": ["intro", "outro"], "duration": 12, "caption": "r"},
+    ])
+    clips = {"intro": noise(4, 0.1, 1), "line": np.tile(tone(4, 200)[:, None], (1, 2)), "outro": noise(4, 0.1, 3),
+             "bed": noise(15, 0.1, 5)}
+    s = MixSettings(duck_depth_db=depth, duck_attack=0.2, duck_release=0.5)
+    r = mix(p, layout(p), clips, s)
+    bed = r.stems["background"]
+    rms = lambda a, b: 20 * np.log10(np.sqrt(np.mean(bed[int(a * SR):int(b * SR)] ** 2)))
+    assert rms(4.5, 7.5) - rms(1.0, 3.5) == pytest.approx(depth, abs=1.0)
+    # back to full level after the release
+    assert rms(9.0, 11.5) - rms(1.0, 3.5) == pytest.approx(0.0, abs=1.0)
+
+
+def test_neighbours_crossfade_over_the_handle_and_placement_is_sample_accurate():
+    p = plan_for([
+        {"id": "a", "kind": "sound", "duration": 4, "caption": "x"},
+        {"id": "b", "kind": "sound", "duration": 4, "caption": "y"},
+        {"id": "c", "kind": "speech", "duration": 2, "text": "hi", "gap": 1.0},
+    ])
+    a = np.tile(tone(7, 300)[:, None], (1, 2))  # 4 s + 3 s handle
+    b = np.tile(tone(7, 500)[:, None], (1, 2))
+    c = np.zeros((2 * SR, 2), np.float32)
+    c[SR // 2] = 0.5  # one click, 0.5 s into the line
+    r = mix(p, layout(p), {"a": a, "b": b, "c": c}, MixSettings(level_clips=False, target_lufs=-20))
+    fg = r.stems["foreground"]
+    # during the crossfade both tones are present; after it only b's tone
+    def band(x, f):
+        spec = np.abs(np.fft.rfft(x[:, 0] * np.hanning(len(x))))
+        freqs = np.fft.rfftfreq(len(x), 1 / SR)
+        return spec[np.argmin(abs(freqs - f))]
+    mid = fg[int(5.3 * SR): int(5.7 * SR)]
+    assert band(mid, 300) > 0.1 * band(mid, 500)
+    late = fg[int(7.2 * SR): int(7.8 * SR)]
+    assert band(late, 300) < 0.01 * band(late, 500)
+    # a's handle stops at the end of the crossfade; the click lands exactly at 9.5 s
+    click = np.argmax(np.abs(fg[int(9 * SR):, 0])) + int(9 * SR)
+    assert click == int(round(9.5 * SR))
+
+
+def test_missing_clip_is_silent_with_a_warning():
+    p = plan_for([{"id": "a", "kind": "sound", "duration": 2, "caption": "x"},
+                  {"id": "b", "kind": "sound", "duration": 2, "caption": "y"}])
+    r = mix(p, layout(p), {"a": noise(5)})
+    assert any("b has no audio" in w for w in r.warnings)
+    # a stops at its planned end (its handle is not used without a neighbour to crossfade into)
+    assert np.abs(r.audio[int(2.0 * SR) + 1:]).max() == 0.0
+    assert np.abs(r.audio[int(1.5 * SR):int(1.9 * SR)]).max() > 0.01
