@@ -1,0 +1,1 @@
+"""Benchmarks and the quality harness. Run: python -m bench speed | quality."""

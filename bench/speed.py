@@ -1,0 +1,111 @@
+"""Speed of the offline profile on this machine (issue: engine spine targets).
+
+Each figure is measured in one process with warm models (model load reported separately), and paired
+with a baseline measured in the same run so machine noise cancels in the ratio.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engine.mix import mix
+from engine.plan import layout
+from engine.project import Project
+from engine.render import Renderer
+from engine.session import Session
+
+from .report import save, table
+
+STORY_60 = ("A storm reaches a fishing village at night; an old fisherman tells his grandson a story about the "
+            "sea; sad piano at the end. The total duration is 60 seconds.")
+STORY_300 = ("Morning in a busy city: traffic hums, a cafe fills with chatter, a woman says \"Good morning, one "
+             "coffee please.\" Rain begins, footsteps hurry on stone, a train arrives at the station, a "
+             "conductor calls \"All aboard!\", the train rolls through the countryside, birds sing in a "
+             "forest, a river flows, evening falls with crickets, soft music plays at the end. "
+             "The total duration is 5 minutes.")
+STORY_600 = ("A knight rides through a forest on horseback, birds sing, a river flows; he reaches a castle "
+             "where a crowd cheers and bells ring; swords clash in a duel; a storm breaks with thunder and "
+             "rain; by the fire an old woman tells a story; at dawn the knight leaves and epic music plays. "
+             "The total duration is 10 minutes.")
+
+
+def _timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def _render_story(session: Session, instruction: str, root: Path):
+    plan, t_plan = _timed(lambda: session.plan(instruction))
+    proj = Project.create(root, plan)
+    r = Renderer(session, proj)
+    report, t_render = _timed(r.render)
+    (result, _), t_mix = _timed(r.mix)
+    return r, report, t_plan, t_render, t_mix, result
+
+
+def run(update_readme: bool = False) -> str:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-speed-"))
+    rows = []
+    try:
+        session = Session("offline")
+        _, t_load = _timed(lambda: [session.backend(k) for k in ("speech", "sound", "music")] + [session.planner()])
+        # warm-up: first synthesis call initialises ONNX runtime graphs
+        _render_story(session, "A bell rings. A man says \"hello\". The total duration is 8 seconds.", tmp / "warm")
+
+        r60, rep60, tp, tr, tm, res60 = _render_story(session, STORY_60, tmp / "s60")
+        total60 = tp + tr + tm
+        dur60 = res60.audio.shape[0] / res60.sample_rate
+        # baseline: Piper's own synthesis of the same lines with no controls, in this process
+        piper = session.backend("speech")
+        lines = [s.text for s in r60.plan.segments if s.kind == "speech"]
+        _, t_piper = _timed(lambda: [piper.raw_synthesize(l) for l in lines] if hasattr(piper, "raw_synthesize") else None)
+        rows.append({"figure": "60 s story: plan + render all clips + master (warm models)",
+                     "measured": f"{total60:.2f} s (RTF {total60 / dur60:.3f})", "target": "≤ 6 s",
+                     "baseline in same run": f"Piper alone on the same {len(lines)} lines: {t_piper:.2f} s"
+                     if hasattr(piper, "raw_synthesize") else "",
+                     "ok": "✅" if total60 <= 6 else "❌"})
+        rows.append({"figure": "   of which plan / clips / mix", "measured": f"{tp:.2f} / {tr:.2f} / {tm:.2f} s",
+                     "target": "", "ok": ""})
+
+        r300, *_ = _render_story(session, STORY_300, tmp / "s300")
+        seg = next(s for s in r300.plan.segments if s.kind == "sound" and s.track == "foreground")
+        seg.caption = seg.caption + ", closer and louder"
+        def regen():
+            rep = r300.render()
+            return rep, r300.mix()
+        (rep, (res300, _)), t_regen = _timed(regen)
+        assert rep.rendered == [seg.id], rep
+        rows.append({"figure": f"5-min story: edit one clip → re-render it + remix ({res300.audio.shape[0] / res300.sample_rate:.0f} s mix)",
+                     "measured": f"{t_regen:.2f} s", "target": "≤ 1 s", "ok": "✅" if t_regen <= 1 else "❌"})
+
+        r600, rep600, *_ = _render_story(session, STORY_600, tmp / "s600")
+        clips, lufs = r600.active_audio()
+        plan = r600.plan
+        n_clips = len(clips)
+        timeline = layout(plan)
+        best = min(_timed(lambda: mix(plan, timeline, clips, r600.settings, lufs))[1] for _ in range(3))
+        n = int(timeline.total * plan.sample_rate)
+        base = np.zeros((n, 2), np.float32)
+        copy_t = min(_timed(lambda: base.copy())[1] for _ in range(3))
+        rows.append({"figure": f"mix + master a {timeline.total / 60:.1f}-min story with {n_clips} clips",
+                     "measured": f"{best:.2f} s", "target": "≤ 0.5 s",
+                     "baseline in same run": f"one numpy copy of the mix buffer: {copy_t * 1000:.0f} ms "
+                                             f"(mix = {best / copy_t:.0f}× copies)",
+                     "ok": "✅" if best <= 0.5 else "❌"})
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append({"figure": "peak RSS over all of the above", "measured": f"{rss:.0f} MB", "target": "≤ 1536 MB",
+                     "ok": "✅" if rss <= 1536 else "❌"})
+        rows.append({"figure": "model load (planner, Piper, sound bank, composer)", "measured": f"{t_load:.2f} s",
+                     "target": "", "ok": ""})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    md = "### Speed (offline profile, CPU)\n\n" + table(rows, ["figure", "measured", "target", "baseline in same run", "ok"])
+    save("speed", md, update_readme)
+    return md
