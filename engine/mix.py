@@ -269,22 +269,29 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
 
     out = stems["foreground"] + stems["background"]
     loud = integrated_loudness(out, sr)
-    gain_db = 0.0
-    if np.isfinite(loud):
-        gain_db = settings.target_lufs - loud
-        g = np.float32(10 ** (gain_db / 20))
-        out *= g
-        for s in stems.values():
-            s *= g
-    else:
+    if not np.isfinite(loud):
         warnings.append("the mix is silent; nothing to master")
-    # Limit against the sample peak with a margin, then verify the true peak and trim any remaining over.
-    limited = limit(out, sr, settings.true_peak_db - 0.3)
-    tp = true_peak_db(out, sr)
-    if np.isfinite(tp) and tp > settings.true_peak_db:
-        out *= np.float32(10 ** ((settings.true_peak_db - 0.05 - tp) / 20))
+        return MixResult(out, stems, sr, loud, true_peak_db(out, sr), 0.0, False, warnings)
+    gain_db, final, limited, tp = 0.0, loud, False, float("-inf")
+    unlimited = out
+    # Gain to the target, limit peaks, re-measure; limiting costs loudness, so a second pass adds it back.
+    for _ in range(3):
+        step = settings.target_lufs - final
+        if abs(step) < 0.2 and gain_db != 0.0:
+            break
+        gain_db += step
+        out = unlimited * np.float32(10 ** (gain_db / 20))
+        # limit against the sample peak with a margin, then verify the true peak
+        limited = limit(out, sr, settings.true_peak_db - 0.3)
         tp = true_peak_db(out, sr)
-        limited = True
-    # Scaling shifts BS.1770 loudness exactly by the gain (gates are relative), so only re-measure after limiting.
-    final = integrated_loudness(out, sr) if limited else loud + gain_db
+        if np.isfinite(tp) and tp > settings.true_peak_db:
+            out *= np.float32(10 ** ((settings.true_peak_db - 0.05 - tp) / 20))
+            tp, limited = true_peak_db(out, sr), True
+        # scaling shifts BS.1770 loudness exactly by the gain (gates are relative): re-measure only if limited
+        final = integrated_loudness(out, sr) if limited else loud + gain_db
+        if not limited:
+            break
+    g = np.float32(10 ** (gain_db / 20))
+    for st in stems.values():
+        st *= g
     return MixResult(out, stems, sr, final, tp, gain_db, limited, warnings)

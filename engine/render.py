@@ -197,12 +197,18 @@ class Renderer:
         """Render every dirty segment (foreground first: speech lengths decide where beds end)."""
         report = RenderReport()
         plan = self.plan
-        order = ([s for s in plan.segments if s.track == "foreground"]
+        # speech first (its length is only known after synthesis), then the clips that fill around it
+        fg = [s for s in plan.segments if s.track == "foreground"]
+        order = ([s for s in fg if s.kind == "speech"] + [s for s in fg if s.kind != "speech"]
                  + [s for s in plan.segments if s.track == "background"])
         todo = [s for s in order if only is None or s.id in only]
         total = len(todo)
         timeline = None
+        fitted = False
         for i, seg in enumerate(todo):
+            if seg.kind != "speech" and not fitted:
+                fitted = True
+                self.fit_to_target()
             if seg.track == "background" and timeline is None:
                 timeline = layout(plan)  # foreground is final now
             if progress:
@@ -228,6 +234,28 @@ class Renderer:
         if report.cached and not report.rendered:
             self.project.save()
         return report
+
+    def fit_to_target(self) -> float:
+        """Once speech lengths are known, stretch or shrink the never-rendered foreground sound and music
+        clips so the story meets its target length. Clips that were rendered before keep their length, so
+        later edits ripple like in an editor instead of re-timing (and re-rendering) the whole story.
+        Returns the seconds added (negative: removed)."""
+        plan = self.plan
+        elastic = [s for s in plan.segments if s.track == "foreground" and s.kind != "speech"
+                   and not s.takes and not s.locked]
+        residual = plan.target_duration - layout(plan).total
+        if not elastic or abs(residual) < 0.05:
+            return 0.0
+        floor = 1.0
+        room = sum(s.duration for s in elastic)
+        if residual < 0:
+            residual = max(residual, -(room - floor * len(elastic)))
+        changed = 0.0
+        for s in elastic:
+            new = max(floor, s.duration + residual * s.duration / room)
+            changed += new - s.duration
+            s.duration = round(new, 3)
+        return changed
 
     def regenerate(self, segment_id: str, new_seed: bool = True, cancel: CancelToken | None = None) -> Take:
         """A new take for one segment (a fresh seed unless told otherwise); the old takes stay selectable."""

@@ -17,9 +17,9 @@ from engine.plan import layout
 from engine.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTRUCTION = ("A storm reaches a fishing village at night; an old fisherman tells his grandson a story: "
-               "\"When I was young, the sea gave us everything we needed.\" The boy says \"Tell me about the "
-               "great wave, grandfather.\" Sad piano at the end. The total duration is 60 seconds.")
+INSTRUCTION = ("A storm reaches a fishing village at night; an old fisherman tells his grandson a story about the "
+               "sea; the boy says \"Tell me about the great wave, grandfather.\" Sad piano at the end. "
+               "The total duration is 60 seconds.")
 
 
 def cli(*args):
@@ -44,7 +44,7 @@ def test_length_matches_the_plan(story):
     d, proj, audio, sr = story
     total = layout(proj.plan).total
     assert abs(audio.shape[0] / sr - total) <= 0.05
-    assert abs(total - 60) <= 60 * 0.1  # the plan aimed at 60 s; speech lengths ripple it a little
+    assert abs(total - 60) <= 60 * 0.02  # first render fits the non-speech clips around the real speech lengths
 
 
 def test_every_segment_is_audible(story):
