@@ -81,7 +81,7 @@ def _write_outputs(r, a, result, timeline) -> None:
           f"true peak {result.true_peak_db:.1f} dBTP)")
     if getattr(a, "stems", False):
         z = out.with_name(out.stem + "_stems.zip")
-        z.write_bytes(audio_io.stems_zip(result.stems, result.sample_rate))
+        z.write_bytes(audio_io.stems_zip(result.master_stems(), result.sample_rate))
         print(f"wrote {z}")
     if getattr(a, "captions", False):
         for ext, fn in (("srt", audio_io.srt), ("vtt", audio_io.vtt)):

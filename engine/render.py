@@ -16,7 +16,7 @@ import numpy as np
 from . import instruct
 from .audio import fit_length, resample
 from .backends.base import Cancelled, CancelToken, Capabilities, ClipRequest, Clip
-from .mix import MixResult, MixSettings, integrated_loudness, mix
+from .mix import MixBuffers, MixResult, MixSettings, integrated_loudness, mix
 from .plan import Plan, Segment, Take, Timeline, layout
 from .project import Project
 from .session import Session
@@ -68,6 +68,7 @@ class Renderer:
         self.session = session
         self.project = project
         self.settings = settings or MixSettings()
+        self.buffers = MixBuffers()  # reused across remixes; a MixResult is valid until the next mix()
 
     @property
     def plan(self) -> Plan:
@@ -286,7 +287,7 @@ class Renderer:
     def mix(self) -> tuple[MixResult, Timeline]:
         timeline = layout(self.plan)
         clips, lufs = self.active_audio()
-        return mix(self.plan, timeline, clips, self.settings, lufs), timeline
+        return mix(self.plan, timeline, clips, self.settings, lufs, self.buffers), timeline
 
 
 def _request_summary(req: ClipRequest) -> dict:
