@@ -84,7 +84,16 @@ def gated_loudness(sub_power: np.ndarray) -> float:
 
 
 def integrated_loudness(x: np.ndarray, sr: int) -> float:
-    """BS.1770-4 integrated loudness in LUFS (agrees with pyloudnorm within ~0.1 LU)."""
+    """BS.1770-4 integrated loudness in LUFS (agrees with pyloudnorm within ~0.1 LU); -inf for silence.
+    A clip shorter than one 400 ms gating block is measured as a single block."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.shape[0] == 0:
+        return float("-inf")
+    if x.shape[0] < 4 * sub_block_hop(sr):
+        y = x if x.ndim == 2 else x[:, None]
+        spec = np.fft.rfft(y, axis=0)
+        ms = float(((spec.real ** 2 + spec.imag ** 2) * _weights(y.shape[0], sr)[:, None]).sum())
+        return -0.691 + 10 * np.log10(ms) if ms > 0 else float("-inf")
     return gated_loudness(sub_block_power(x, sr))
 
 
