@@ -100,7 +100,7 @@ class ShortSound(ProceduralSound):
 
 
 def test_long_clips_are_chunked_and_joined(tmp_path):
-    plan = Plan.from_dict({"sample_rate": SR, "segments": [
+    plan = Plan.from_dict({"sample_rate": SR, "target_duration": 11.0, "segments": [
         {"id": "a", "kind": "sound", "duration": 11.0, "caption": "steady rain"}]})
     session = Session("offline", overrides={"sound": ShortSound()})
     r = Renderer(session, Project.create(tmp_path / "p", plan))
@@ -135,3 +135,21 @@ def test_killed_render_keeps_finished_takes(tmp_path):
     r = Renderer(Session("offline"), reopened)
     report = r.render()
     assert set(done) <= set(report.cached)
+
+
+def test_first_render_fits_the_target_and_later_edits_only_ripple(tmp_path):
+    plan = Plan.from_dict({"sample_rate": SR, "target_duration": 20.0, "segments": [
+        {"id": "a", "kind": "sound", "duration": 5.0, "caption": "rain"},
+        {"id": "b", "kind": "speech", "duration": 9.0, "text": "The storm came in from the north."},
+        {"id": "c", "kind": "music", "duration": 6.0, "caption": "sad piano"}]})
+    r = Renderer(Session("offline"), Project.create(tmp_path / "p", plan))
+    r.render()
+    speech = plan.segment("b").take().duration
+    assert speech < 9.0  # the line is shorter than its estimate ...
+    assert layout(plan).total == pytest.approx(20.0, abs=0.01)  # ... and the sound and music absorbed it
+    a_len = plan.segment("a").duration
+    plan.segment("b").text = "The storm came."
+    report = r.render()
+    assert report.rendered == ["b"]  # the edit ripples: nothing else is re-timed or re-rendered
+    assert plan.segment("a").duration == a_len
+    assert layout(plan).total < 20.0
