@@ -119,6 +119,26 @@ def _fade(n: int, out: bool, equal_power: bool) -> np.ndarray:
     return curve[::-1] if out else curve
 
 
+CHUNK = 1 << 16  # samples per step when adding a clip: big enough for numpy, small enough for the cache
+
+
+def _add_clip(dst: np.ndarray, src: np.ndarray, gain: np.float32, fade_in: np.ndarray, fade_out: np.ndarray) -> None:
+    """dst += src × gain × fades, in chunks, so no clip-sized temporary is made (a 10-minute bed is 200 MB).
+    Mono sources broadcast to both channels."""
+    length, fin, fout = src.shape[0], fade_in.size, fade_out.size
+    gains = np.empty((min(CHUNK, length), 1), np.float32)
+    for c0 in range(0, length, CHUNK):
+        c1 = min(length, c0 + CHUNK)
+        g = gains[: c1 - c0]
+        g.fill(gain)
+        if c0 < fin:
+            g[: min(fin, c1) - c0, 0] *= fade_in[c0:min(fin, c1)]
+        lo = max(length - fout, c0)
+        if lo < c1:
+            g[lo - c0:, 0] *= fade_out[lo - (length - fout): c1 - (length - fout)]
+        dst[c0:c1] += src[c0:c1, :CHANNELS] * g
+
+
 def duck_regions(n: int, sr: int, intervals: list[tuple[float, float]],
                  settings: MixSettings) -> list[tuple[int, np.ndarray]]:
     """Gain curves for background stems: the configured depth under each speech interval, with attack and
@@ -164,7 +184,6 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
     sr = plan.sample_rate
     n = int(round(timeline.total * sr))
     stems = {"foreground": buffers.get("foreground", n), "background": buffers.get("background", n)}
-    longest = max((np.asarray(a).shape[0] for a in clips.values()), default=0)
     warnings: list[str] = []
     clip_lufs = clip_lufs or {}
     by_id = {s.id: s for s in plan.segments}
@@ -192,18 +211,12 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
             if length <= 0:
                 continue
             g = np.float32(10 ** (clip_gain_db(seg.kind, track, clip_lufs.get(p.segment_id), seg.gain_db, settings) / 20))
-            ch = 1 if a.ndim == 1 else a.shape[1]
-            piece = buffers.get(f"scratch{ch}", longest, ch, zero=False)[:length]
-            np.multiply(a[:length].reshape(length, ch), g, out=piece)  # fades are applied to it in place
             edge = int((settings.speech_fade if seg.kind == "speech" else settings.edge_fade) * sr)
             xin = fade_in_from_prev.get(p.segment_id, 0)
             fin = min(max(xin, int(seg.fade_in * sr), edge), length)
             fout = min(tail if tail else max(int(seg.fade_out * sr), edge), length)
-            if fin:
-                piece[:fin] *= _fade(fin, out=False, equal_power=bool(xin))[:, None]
-            if fout:
-                piece[length - fout:] *= _fade(fout, out=True, equal_power=bool(tail))[:, None]
-            stem[start:start + length] += piece[:, :CHANNELS]  # mono broadcasts to both channels
+            _add_clip(stem[start:start + length], a[:length].reshape(length, -1), g,
+                      _fade(fin, out=False, equal_power=bool(xin)), _fade(fout, out=True, equal_power=bool(tail)))
 
     speech = [(p.start, p.end) for p in timeline.placements if p.kind == "speech" and p.track == "foreground"
               and p.segment_id in clips]

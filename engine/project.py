@@ -52,7 +52,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class Project:
-    def __init__(self, root: str | Path, plan: Plan, plan_file: str = PLAN_FILE, cache_bytes: int = 1536 * 1024**2):
+    def __init__(self, root: str | Path, plan: Plan, plan_file: str = PLAN_FILE, cache_bytes: int = 768 * 1024**2):
         self.root = Path(root).resolve()
         self.plan = plan
         self.plan_file = plan_file  # the plan's file name inside root (plan.json unless the user chose another)
