@@ -8,6 +8,7 @@ with a true-peak ceiling.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,50 +184,65 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
     buffers = buffers or MixBuffers()
     sr = plan.sample_rate
     n = int(round(timeline.total * sr))
-    stems = {"foreground": buffers.get("foreground", n), "background": buffers.get("background", n)}
-    warnings: list[str] = []
-    clip_lufs = clip_lufs or {}
     by_id = {s.id: s for s in plan.segments}
-
-    for track, stem in stems.items():
-        placed = sorted((p for p in timeline.placements if p.track == track), key=lambda p: p.start)
-        fade_in_from_prev: dict[str, int] = {}  # incoming crossfade length, decided by the predecessor's handle
-        for i, p in enumerate(placed):
-            seg = by_id[p.segment_id]
-            audio = clips.get(p.segment_id)
-            if audio is None:
-                warnings.append(f"segment {p.segment_id} has no audio yet; it is silent in the mix")
-                continue
-            a = np.asarray(audio, dtype=np.float32)
-            start = int(round(p.start * sr))
-            body = int(round(p.duration * sr))
-            nxt = placed[i + 1] if i + 1 < len(placed) else None
-            tail = 0
-            if (nxt is not None and nxt.segment_id in clips and seg.kind != "speech" and nxt.kind != "speech"
-                    and abs(nxt.start - p.end) < 0.02):
-                tail = max(0, min(int(settings.crossfade * sr), a.shape[0] - body, int(round(nxt.duration * sr))))
-                if tail:
-                    fade_in_from_prev[nxt.segment_id] = tail
-            length = min(a.shape[0], body + tail, n - start)
-            if length <= 0:
-                continue
-            g = np.float32(10 ** (clip_gain_db(seg.kind, track, clip_lufs.get(p.segment_id), seg.gain_db, settings) / 20))
-            edge = int((settings.speech_fade if seg.kind == "speech" else settings.edge_fade) * sr)
-            xin = fade_in_from_prev.get(p.segment_id, 0)
-            fin = min(max(xin, int(seg.fade_in * sr), edge), length)
-            fout = min(tail if tail else max(int(seg.fade_out * sr), edge), length)
-            _add_clip(stem[start:start + length], a[:length].reshape(length, -1), g,
-                      _fade(fin, out=False, equal_power=bool(xin)), _fade(fout, out=True, equal_power=bool(tail)))
-
+    clip_lufs = clip_lufs or {}
     speech = [(p.start, p.end) for p in timeline.placements if p.kind == "speech" and p.track == "foreground"
               and p.segment_id in clips]
-    for lo, curve in duck_regions(n, sr, speech, settings):
-        stems["background"][lo:lo + len(curve)] *= curve[:, None]
 
+    def build(track: str) -> tuple[np.ndarray, list[str]]:
+        stem = buffers.get(track, n)
+        missing = _place_track(stem, track, timeline, clips, by_id, clip_lufs, settings, sr)
+        if track == "background":
+            for lo, curve in duck_regions(n, sr, speech, settings):
+                stem[lo:lo + len(curve)] *= curve[:, None]
+        return stem, missing
+
+    # the two tracks are independent, and numpy releases the GIL in its loops: build them on two threads
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        built = dict(zip(("foreground", "background"), pool.map(build, ("foreground", "background"))))
+    stems = {k: v[0] for k, v in built.items()}
+    warnings = built["foreground"][1] + built["background"][1]
     out = np.add(stems["foreground"], stems["background"], out=buffers.get("mix", n, zero=False))
     result = master(out, sr, settings, warnings)
     result.stems = stems
     return result
+
+
+def _place_track(stem: np.ndarray, track: str, timeline: Timeline, clips: dict[str, np.ndarray], by_id: dict,
+                 clip_lufs: dict[str, float], settings: MixSettings, sr: int) -> list[str]:
+    """Add every clip of one track into its stem: levelled, faded, and crossfaded into its neighbour over the
+    tail handle the renderer asked for. Returns warnings for clips without audio."""
+    n = stem.shape[0]
+    warnings = []
+    placed = sorted((p for p in timeline.placements if p.track == track), key=lambda p: p.start)
+    fade_in_from_prev: dict[str, int] = {}  # incoming crossfade length, decided by the predecessor's handle
+    for i, p in enumerate(placed):
+        seg = by_id[p.segment_id]
+        audio = clips.get(p.segment_id)
+        if audio is None:
+            warnings.append(f"segment {p.segment_id} has no audio yet; it is silent in the mix")
+            continue
+        a = np.asarray(audio, dtype=np.float32)
+        start = int(round(p.start * sr))
+        body = int(round(p.duration * sr))
+        nxt = placed[i + 1] if i + 1 < len(placed) else None
+        tail = 0
+        if (nxt is not None and nxt.segment_id in clips and seg.kind != "speech" and nxt.kind != "speech"
+                and abs(nxt.start - p.end) < 0.02):
+            tail = max(0, min(int(settings.crossfade * sr), a.shape[0] - body, int(round(nxt.duration * sr))))
+            if tail:
+                fade_in_from_prev[nxt.segment_id] = tail
+        length = min(a.shape[0], body + tail, n - start)
+        if length <= 0:
+            continue
+        g = np.float32(10 ** (clip_gain_db(seg.kind, track, clip_lufs.get(p.segment_id), seg.gain_db, settings) / 20))
+        edge = int((settings.speech_fade if seg.kind == "speech" else settings.edge_fade) * sr)
+        xin = fade_in_from_prev.get(p.segment_id, 0)
+        fin = min(max(xin, int(seg.fade_in * sr), edge), length)
+        fout = min(tail if tail else max(int(seg.fade_out * sr), edge), length)
+        _add_clip(stem[start:start + length], a[:length].reshape(length, -1), g,
+                  _fade(fin, out=False, equal_power=bool(xin)), _fade(fout, out=True, equal_power=bool(tail)))
+    return warnings
 
 
 def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] | None = None) -> MixResult:
