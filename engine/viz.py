@@ -13,6 +13,32 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from .plan import Plan, Timeline  # noqa: E402
 
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+              "Droid Sans Fallback")
+_CJK_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "wqy-zenhei.ttc", "wqy-microhei.ttc",
+              "DroidSansFallbackFull.ttf")
+
+
+def _cjk_fallback() -> None:
+    """Chinese captions: matplotlib's default font has no CJK glyphs (they draw as boxes) and its font cache may
+    predate the system's CJK fonts, so register one and use it as a per-glyph fallback. Runs once."""
+    import glob
+
+    from matplotlib import font_manager, rcParams
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(n in known for n in _CJK_FONTS):
+        for name in _CJK_FILES:
+            for path in glob.glob(f"/usr/share/fonts/**/{name}", recursive=True):
+                font_manager.fontManager.addfont(path)
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = next((n for n in _CJK_FONTS if n in known), None)
+    if cjk:
+        rcParams["font.family"] = ["DejaVu Sans", cjk]
+
+
+_cjk_fallback()
+
 KIND_COLOURS = {"sound": "#4C9BE8", "speech": "#F28E2B", "music": "#59A14F"}
 ERROR_COLOUR = "#D62728"
 
@@ -57,8 +83,10 @@ def timeline_figure(plan: Plan, timeline: Timeline, mix: np.ndarray | None = Non
                        edgecolor=edge, linewidth=2 if p.segment_id in flagged else 0.8)
         label = seg.text if seg.kind == "speech" else seg.caption
         label = f"{p.segment_id} {label}".strip()
-        ax.text(p.start + 0.1, y + 0.5, label, va="center", ha="left", fontsize=7, clip_on=True,
-                color="black")
+        txt = ax.text(p.start + 0.1, y + 0.5, label, va="center", ha="left", fontsize=7, color="black")
+        # each label stays inside its own block instead of running over its neighbours
+        txt.set_clip_path(plt.Rectangle((p.start, y), p.duration, 1.0, transform=ax.transData))
+        txt.set_clip_on(True)
     ax.set_yticks([0.5, 1.5], ["background", "foreground"])
     ax.set_ylim(0, 2)
     ax.set_xlim(0, max(timeline.total, 1.0))

@@ -119,3 +119,16 @@ def test_missing_clip_is_silent_with_a_warning():
     # a stops at its planned end (its handle is not used without a neighbour to crossfade into)
     assert np.abs(r.audio[int(2.0 * SR) + 1:]).max() == 0.0
     assert np.abs(r.audio[int(1.5 * SR):int(1.9 * SR)]).max() > 0.01
+
+
+def test_master_reaches_target_with_one_loud_transient():
+    # a door-slam-like clip: one 50 ms burst in 9 s of near silence, over a quiet bed
+    p = plan_for([
+        {"id": "slam", "kind": "sound", "duration": 9, "caption": "x"},
+        {"id": "bed", "kind": "sound", "track": "background", "covers": ["slam", "slam"], "duration": 9, "caption": "y"},
+    ], total=9)
+    slam = noise(9, 0.0005, 7)
+    slam[SR: SR + SR // 20] = noise(0.05, 0.9, 8)
+    r = mix(p, layout(p), {"slam": slam, "bed": noise(9, 0.02, 9, 0.95)}, MixSettings(level_clips=False))
+    assert pyln.Meter(SR).integrated_loudness(r.audio.astype(np.float64)) == pytest.approx(-16, abs=1.0)
+    assert true_peak_db(r.audio, SR) <= -1.0 + 1e-6

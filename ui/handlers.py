@@ -101,34 +101,8 @@ def _flagged(ws: Workspace) -> dict[str, str]:
 
 
 # --- views: timeline image, mix player, loudness -----------------------------------------------------------
-_CJK_FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "wqy-zenhei.ttc", "wqy-microhei.ttc",
-                   "DroidSansFallbackFull.ttf")
-_fonts_ready = False
 # pyplot keeps a process-wide figure registry; sessions draw from several threads at once
 FIGURE_LOCK = threading.Lock()
-
-
-def figure_fonts() -> None:
-    """Let figures draw Chinese captions: matplotlib's default font has no CJK glyphs (they come out as boxes),
-    and its font cache may predate the system's CJK fonts, so register one and use it as a per-glyph fallback."""
-    global _fonts_ready
-    if _fonts_ready:
-        return
-    _fonts_ready = True
-    import glob
-
-    from matplotlib import font_manager, rcParams
-
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    if not any("CJK" in n or "WenQuanYi" in n or "Droid Sans Fallback" in n for n in known):
-        for name in _CJK_FONT_FILES:
-            for path in glob.glob(f"/usr/share/fonts/**/{name}", recursive=True):
-                font_manager.fontManager.addfont(path)
-        known = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = next((n for n in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-                            "Droid Sans Fallback") if n in known), None)
-    if cjk:
-        rcParams["font.family"] = ["DejaVu Sans", cjk]
 
 
 def timeline_image(ws: Workspace, mix_result=None) -> str:
@@ -137,7 +111,6 @@ def timeline_image(ws: Workspace, mix_result=None) -> str:
     from engine.viz import timeline_figure
     import matplotlib.pyplot as plt
 
-    figure_fonts()
     plan = ws.plan
     tl = layout(plan)
     audio = mix_result.audio if mix_result is not None else None
@@ -192,7 +165,6 @@ def _clip_png(ws: Workspace, audio, sr: int, title: str) -> str:
     from engine.viz import clip_figure
     import matplotlib.pyplot as plt
 
-    figure_fonts()
     path = ws.out_path("clip.png")
     with FIGURE_LOCK:
         fig = clip_figure(audio, sr, title)
@@ -717,7 +689,6 @@ def run_contrast(line: str, instructions: str, language: str, seed: float | None
                                     label=f"{i + 1}. {label}", visible=True))
         else:
             players.append(gr.Audio(value=None, visible=False))
-    figure_fonts()
     path = ws.out_path("contours.png")
     with FIGURE_LOCK:
         fig = contours_figure([(f"{i + 1}. {label}"[:40], out.audio, out.sample_rate)
