@@ -168,26 +168,10 @@ def test_instruct_endpoint(url):
 
 
 def test_cold_start_of_python_app_py():
-    """`python app.py` → first HTTP 200. The number goes to tests/artifacts/cold_start.txt (no timing assert)."""
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-                assert time.perf_counter() - t0 < 120, "app.py did not serve within 120 s"
-                time.sleep(0.05)
-        elapsed = time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    """`python app.py` serves its page (bench/speed.py measures how fast; no timing assert here)."""
+    from bench.speed import app_cold_start
+
+    elapsed = app_cold_start()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "cold_start.txt").write_text(f"python app.py -> first HTTP 200: {elapsed:.2f} s\n")
     print(f"cold start {elapsed:.2f} s")
