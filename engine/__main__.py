@@ -96,7 +96,7 @@ def cmd_render(a) -> int:
     proj = _open(a.plan)
     session = _session(a.profile)
     r, report = _render(proj, session, a.quiet)
-    result, timeline = r.mix()
+    result, timeline = r.mix(stems=a.stems)
     _write_outputs(r, a, result, timeline)
     print(f"rendered {len(report.rendered)}, reused {len(report.cached)}, locked {len(report.locked)}, "
           f"failed {len(report.failed)}")
@@ -122,7 +122,7 @@ def cmd_regen(a) -> int:
     print(f"segment {a.segment}: new take {take.id} (seed {take.seed}, {take.duration:.2f} s)")
     if a.output:
         _render(proj, r.session, True)
-        result, timeline = r.mix()
+        result, timeline = r.mix(stems=a.stems)
         _write_outputs(r, a, result, timeline)
     return EXIT_OK
 
@@ -142,7 +142,7 @@ def cmd_export(a) -> int:
     if missing:
         print(f"warning: not rendered yet, silent in the export: {', '.join(missing)} "
               f"(run `python -m engine render {a.plan}` first)", file=sys.stderr)
-    result, timeline = r.mix()
+    result, timeline = r.mix(stems=getattr(a, "stems", False))
     if ext in ("srt", "vtt"):
         out.write_text((audio_io.srt if ext == "srt" else audio_io.vtt)(proj.plan, timeline), encoding="utf-8")
         print(f"wrote {out}")

@@ -174,11 +174,13 @@ def clip_gain_db(kind: str, track: str, clip_lufs: float | None, user_gain_db: f
 
 
 def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: MixSettings | None = None,
-        clip_lufs: dict[str, float] | None = None, buffers: MixBuffers | None = None) -> MixResult:
+        clip_lufs: dict[str, float] | None = None, buffers: MixBuffers | None = None,
+        stems: bool = True) -> MixResult:
     """Mix the active takes. `clips` maps segment id → audio at plan.sample_rate (mono or stereo).
 
     Segments without audio (not rendered, or failed) are left silent and reported in warnings. With
     `buffers`, the result lives in them (valid until their next use); without, it is freshly allocated.
+    `stems=False` skips keeping a separate foreground stem (one mix-sized buffer less) for plain remixes.
     """
     settings = settings or MixSettings()
     buffers = buffers or MixBuffers()
@@ -190,7 +192,8 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
               and p.segment_id in clips]
 
     def build(track: str) -> tuple[np.ndarray, list[str]]:
-        stem = buffers.get(track, n)
+        # the foreground is built straight into the mix buffer; the background is added to it below
+        stem = buffers.get("mix" if track == "foreground" else track, n)
         missing = _place_track(stem, track, timeline, clips, by_id, clip_lufs, settings, sr)
         if track == "background":
             for lo, curve in duck_regions(n, sr, speech, settings):
@@ -200,11 +203,16 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
     # the two tracks are independent, and numpy releases the GIL in its loops: build them on two threads
     with ThreadPoolExecutor(max_workers=2) as pool:
         built = dict(zip(("foreground", "background"), pool.map(build, ("foreground", "background"))))
-    stems = {k: v[0] for k, v in built.items()}
     warnings = built["foreground"][1] + built["background"][1]
-    out = np.add(stems["foreground"], stems["background"], out=buffers.get("mix", n, zero=False))
+    out, bg = built["foreground"][0], built["background"][0]
+    kept = {}
+    if stems:
+        kept["foreground"] = buffers.get("foreground", n, zero=False)
+        np.copyto(kept["foreground"], out)
+        kept["background"] = bg
+    out += bg
     result = master(out, sr, settings, warnings)
-    result.stems = stems
+    result.stems = kept
     return result
 
 

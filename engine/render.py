@@ -284,10 +284,12 @@ class Renderer:
                 lufs[seg.id] = t.qa["lufs"]
         return clips, lufs
 
-    def mix(self) -> tuple[MixResult, Timeline]:
+    def mix(self, stems: bool = False) -> tuple[MixResult, Timeline]:
+        """Mix and master the active takes (into this renderer's reusable buffers). `stems=True` also keeps
+        the per-track stems for export."""
         timeline = layout(self.plan)
         clips, lufs = self.active_audio()
-        return mix(self.plan, timeline, clips, self.settings, lufs, self.buffers), timeline
+        return mix(self.plan, timeline, clips, self.settings, lufs, self.buffers, stems), timeline
 
 
 def _request_summary(req: ClipRequest) -> dict:

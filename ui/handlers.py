@@ -572,7 +572,7 @@ def export(what: str, ws: Workspace | None) -> str:
     missing = [s.id for s in plan.segments if s.take() is None or s.take().path is None]
     if missing:
         gr.Warning(f"Not rendered yet, silent in the export: {', '.join(missing)}")
-    result, _ = ws.renderer.mix()
+    result, _ = ws.renderer.mix(stems=what == "stems")
     if what == "stems":
         path = ws.out_path(f"{name}-stems.zip")
         path.write_bytes(audio_io.stems_zip(result.master_stems(), result.sample_rate))
