@@ -173,6 +173,21 @@ def clip_gain_db(kind: str, track: str, clip_lufs: float | None, user_gain_db: f
     return ROLE_LUFS[(kind, track)] - clip_lufs + user_gain_db
 
 
+def levelling_loudness(plan: Plan, clip_lufs: dict[str, float]) -> dict[str, float]:
+    """The loudness each clip is levelled from. Speech is levelled per character, from the median of that
+    character's lines, so a whispered or shouted line (or an explicit volume) stays quieter or louder than
+    the same voice's other lines instead of being flattened; everything else is levelled clip by clip."""
+    per_character: dict[str, list[float]] = {}
+    for seg in plan.segments:
+        v = clip_lufs.get(seg.id)
+        if seg.kind == "speech" and v is not None and np.isfinite(v):
+            per_character.setdefault(seg.character or "", []).append(v)
+    ref = {c: float(np.median(v)) for c, v in per_character.items()}
+    return {seg.id: (ref[seg.character or ""] if seg.kind == "speech" and seg.id in clip_lufs
+                     and (seg.character or "") in ref else clip_lufs.get(seg.id))
+            for seg in plan.segments if seg.id in clip_lufs}
+
+
 def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: MixSettings | None = None,
         clip_lufs: dict[str, float] | None = None, buffers: MixBuffers | None = None,
         stems: bool = True) -> MixResult:
@@ -187,7 +202,7 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
     sr = plan.sample_rate
     n = int(round(timeline.total * sr))
     by_id = {s.id: s for s in plan.segments}
-    clip_lufs = clip_lufs or {}
+    clip_lufs = levelling_loudness(plan, clip_lufs or {})
     speech = [(p.start, p.end) for p in timeline.placements if p.kind == "speech" and p.track == "foreground"
               and p.segment_id in clips]
 

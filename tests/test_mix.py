@@ -141,3 +141,16 @@ def test_true_peak_matches_full_oversampling_on_broadband_noise(seed):
     h = sps.firwin(49, 0.25, window=("kaiser", 6.0))  # the same 12-taps-per-phase interpolator, everywhere
     full = 20 * np.log10(np.abs(sps.resample_poly(x, 4, 1, axis=0, window=h)).max())
     assert true_peak_db(x, SR) == pytest.approx(full, abs=0.02)
+
+
+def test_speech_volume_survives_levelling():
+    """A soft line stays softer than the same character's other lines after per-clip levelling."""
+    p = Plan.from_dict({"sample_rate": SR, "target_duration": 9, "characters": [{"name": "Ann"}], "segments": [
+        {"id": "a", "kind": "speech", "duration": 3, "text": "one", "character": "Ann"},
+        {"id": "b", "kind": "speech", "duration": 3, "text": "two", "character": "Ann"},
+        {"id": "c", "kind": "speech", "duration": 3, "text": "three", "character": "Ann"}]})
+    clips = {"a": tone(3, 200, 0.3), "b": tone(3, 200, 0.075), "c": tone(3, 200, 0.3)}  # b is 12 dB softer
+    lufs = {k: integrated_loudness(v, SR) for k, v in clips.items()}
+    r = mix(p, layout(p), clips, MixSettings(), lufs)
+    level = lambda a, b: 20 * np.log10(np.sqrt(np.mean(r.audio[int(a * SR):int(b * SR)] ** 2)))
+    assert level(3.5, 5.5) - level(0.5, 2.5) == pytest.approx(-12.0, abs=1.0)
