@@ -240,7 +240,7 @@ def test_generate_yields_after_each_clip_and_mixes_to_the_layout(rendered):
     ws = rendered
     assert all(s.take() is not None and s.take().path for s in ws.plan.segments)
     # a second Generate all renders nothing: every clip is cached
-    steps = _render(ws)
+    steps = [st for st in _render(ws) if not st[1].startswith("Checking")]  # QA steps are reported too
     assert len(steps) == len(ws.plan.segments) + 1  # one yield per clip, then the final one
     w, status, table, image, mix, loud = steps[-1]
     n = len(ws.plan.segments)
@@ -256,7 +256,9 @@ def test_generate_yields_after_each_clip_and_mixes_to_the_layout(rendered):
 def test_first_render_reports_each_clip_as_it_finishes():
     ws = _plan(text="Birds sing at dawn in a forest and a stream babbles nearby. 12 seconds.")
     try:
-        steps = _render(ws)
+        all_steps = _render(ws)
+        steps = [st for st in all_steps if not st[1].startswith("Checking")]
+        assert any(st[1].startswith("Checking") for st in all_steps)  # every new take is checked
         n = len(ws.plan.segments)
         assert len(steps) == n + 1
         done_counts = [s[1].splitlines()[0] for s in steps[:-1]]
@@ -303,6 +305,29 @@ def test_regenerate_renders_only_that_clip(rendered):
     first = ws.plan.segment(sid).takes[0].id
     h.use_take(sid, first, ws)
     assert ws.plan.segment(sid).active_take == first
+
+
+def test_generate_checks_every_take_and_flags_failures_on_the_timeline(rendered, monkeypatch):
+    ws = rendered
+    active = [s.take() for s in ws.plan.segments]
+    assert all(t.qa.get("passed") is not None for t in active)  # every rendered take carries its QA verdict
+    sid = next(s.id for s in ws.plan.segments if s.kind == "sound" and s.track == "foreground")
+    take = ws.plan.segment(sid).take()
+    monkeypatch.setitem(take.qa, "passed", False)
+    monkeypatch.setitem(take.qa, "issues", [{"code": "clipping", "message": "812 clipped samples"}])
+    assert h._flagged(ws)[sid] == "QA: 812 clipped samples"
+    info = h.clip_views(ws, sid)[1]
+    assert "812 clipped samples" in info
+
+
+def test_one_click_retake_keeps_a_passing_take(rendered):
+    ws = rendered
+    sid = next(s.id for s in ws.plan.segments if s.kind == "sound" and s.track == "foreground")
+    before = len(ws.plan.segment(sid).takes)
+    out = h.retake_clip(sid, ws)
+    seg = ws.plan.segment(sid)
+    assert len(seg.takes) == before + 1 and seg.take().qa["passed"] is True
+    assert out[-1].startswith(f"✓ {sid}: take") and "passes its checks" in out[-1]
 
 
 def test_regenerate_errors_are_clear(rendered):

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from engine import audio as audio_io
+from engine import audio as audio_io, qa
 from engine.backends.base import CancelToken
 from engine.plan import Plan, PlanError, layout
 from engine.project import ProjectError
@@ -92,12 +92,27 @@ def _slug(text: str) -> str:
     return s or "story"
 
 
+def _qa_problem(seg) -> str | None:
+    """The reason the active take failed its checks, from the QA result stored with it (engine/qa.py)."""
+    t = seg.take()
+    if t is None or t.qa.get("passed") is not False:
+        return None
+    return "QA: " + "; ".join(i.get("message", i.get("code", "?")) for i in t.qa.get("issues", []))
+
+
 def _flagged(ws: Workspace) -> dict[str, str]:
     out = dict(ws.failed)
     for s in ws.plan.segments:
         if (s.take() is None or s.take().path is None) and s.takes and s.takes[-1].error:
             out.setdefault(s.id, s.takes[-1].error)
+        problem = _qa_problem(s)
+        if problem:
+            out.setdefault(s.id, problem)
     return out
+
+
+# Failing takes are retaken with a new seed this many times during "Generate all" (0: only flag them).
+AUTO_RETAKE = 1
 
 
 # --- views: timeline image, mix player, loudness -----------------------------------------------------------
@@ -199,6 +214,9 @@ def clip_views(ws: Workspace | None, seg_id: str | None, take_id: str | None = N
         except (ProjectError, audio_io.AudioFileError) as e:
             gr.Warning(f"{seg.id}: {e}")
     info = fmt.clip_info(plan, seg, tl, dirty, ws.failed.get(seg.id))
+    if take is not None and take.qa.get("passed") is not None:
+        verdict = "passed" if take.qa["passed"] else "; ".join(i.get("message", "") for i in take.qa.get("issues", []))
+        info += f"\n\n**Checks:** {'✓ ' if take.qa['passed'] else '⚠ '}{verdict}"
     takes = fmt.take_choices(seg)
     shown = take.id if take is not None else None
     return (_picker(ws, seg.id), info, audio_path, fig_path, seg.caption, seg.text, seg.instruction,
@@ -418,7 +436,9 @@ def generate_all(ws: Workspace | None, progress=gr.Progress()):
 
     def work():
         try:
-            events.put(("done", r.render(progress=on_progress, cancel=token)))
+            # every new take is checked (engine/qa.py) and a failing one retaken with a new seed
+            events.put(("done", qa.render_with_qa(r, progress=on_progress, cancel=token,
+                                                  auto_retake=AUTO_RETAKE).render))
         except BaseException as e:  # noqa: BLE001 - re-raised in the handler thread
             events.put(("error", e))
 
@@ -429,7 +449,7 @@ def generate_all(ws: Workspace | None, progress=gr.Progress()):
     worker.start()
     lines: list[str] = []
     prev: str | None = None
-    total = 0
+    total = done_so_far = 0
     report = None
     skip = gr.skip()
     try:
@@ -442,6 +462,13 @@ def generate_all(ws: Workspace | None, progress=gr.Progress()):
                 break
             p, takes_before = payload
             total = p.total
+            if p.message.startswith(("checking", "retaking")):  # QA after the renders: not a clip outcome
+                if p.message.startswith("retaking"):
+                    lines.append(f"↻ {p.message}")
+                yield (ws, fmt.render_log(lines + [f"… {p.message}"], done_so_far, p.total, "Checking"),
+                       skip, skip, skip, skip)
+                continue
+            done_so_far = max(done_so_far, p.done)
             if prev is not None:
                 lines.append(_outcome_line(ws, *prev))
             prev = None
@@ -514,6 +541,27 @@ def regenerate(seg_id: str | None, caption: str, text: str, instruction: str, ne
         ws.failed[sid] = str(e)
         gr.Warning(str(e))
         status = f"✗ {e}"
+    finally:
+        ws.busy = False
+    image, mix, loud = mix_views(ws)
+    return (ws, *clip_views(ws, sid), table_value(ws), _json(ws), image, mix, loud, status)
+
+
+def retake_clip(seg_id: str | None, ws: Workspace | None, progress=gr.Progress()):
+    """One-click retake: new seeds until a take passes the checks (up to AUTO_RETAKE + 1 tries); the better
+    take by the same checks stays active and every take stays selectable. Same outputs as regenerate."""
+    ws = require_plan(ws)
+    _not_busy(ws)
+    sid = _selected(ws, seg_id)
+    progress(0.2, desc=f"Retaking {sid}")
+    ws.busy = True
+    try:
+        take = qa.retake(ws.renderer, sid, attempts=AUTO_RETAKE + 1)
+        ws.failed.pop(sid, None)
+        verdict = "passes its checks" if take.qa.get("passed") else "still flagged: " + (_qa_problem(ws.plan.segment(sid)) or "")
+        status = f"✓ {sid}: take {take.id} kept ({verdict})"
+    except (ValueError, RuntimeError, PlanError) as e:
+        raise gr.Error(str(e)) from None
     finally:
         ws.busy = False
     image, mix, loud = mix_views(ws)

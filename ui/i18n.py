@@ -59,6 +59,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "seg_instruction": ("Instruction (voice / style)", "指令（声音 / 风格）"),
     "new_seed": ("New seed", "换一个种子"),
     "regen_btn": ("↻ Regenerate clip", "↻ 重新生成此片段"),
+    "retake_btn": ("✓ Retake until it passes checks", "✓ 重录直到通过检查"),
     "takes": ("Takes (pick one to hear it)", "版本（选中即可试听）"),
     "use_take": ("✔ Use this take", "✔ 使用此版本"),
     "lock": ("Lock (never re-render)", "锁定（不再重新渲染）"),

@@ -133,6 +133,7 @@ def build_ui() -> gr.Blocks:
                         with gr.Row():
                             new_seed = gr.Checkbox(True, label=t("new_seed"), elem_id="new-seed", min_width=100)
                             regen_btn = gr.Button(t("regen_btn"), variant="primary", elem_id="regen-btn", scale=2)
+                            retake_btn = gr.Button(t("retake_btn"), elem_id="retake-btn", scale=1)
                         takes = gr.Radio([], label=t("takes"), elem_id="takes")
                         with gr.Row():
                             use_btn = gr.Button(t("use_take"), size="sm", elem_id="use-take")
@@ -249,6 +250,8 @@ def build_ui() -> gr.Blocks:
         regen_btn.click(h.regenerate, [picker, clip_caption, clip_text, clip_instruction, new_seed, ws],
                         [ws, *clip_out, table, plan_json, timeline, mix, loudness, status],
                         api_name="regenerate", **GPU)
+        retake_btn.click(h.retake_clip, [picker, ws], [ws, *clip_out, table, plan_json, timeline, mix, loudness, status],
+                         api_name="retake", **GPU)
         takes.input(h.preview_take, [picker, takes, ws], clip_out, api_name="preview_take", **PRIVATE)
         use_btn.click(h.use_take, [picker, takes, ws], [ws, *clip_out, table, plan_json, timeline, mix, loudness],
                       api_name="use_take", **PRIVATE)
