@@ -123,15 +123,22 @@ def _interpolation_phases(oversample: int) -> np.ndarray:
 
 
 def true_peak_db(x: np.ndarray, sr: int, oversample: int = 4, peaks: np.ndarray | None = None) -> float:
+    return true_peak(x, sr, oversample, peaks)[0]
+
+
+def true_peak(x: np.ndarray, sr: int, oversample: int = 4, peaks: np.ndarray | None = None,
+              over: float | None = None) -> tuple[float, np.ndarray]:
     """BS.1770 true peak (dBTP), 4× oversampled, evaluated only where it can matter: between the samples
-    within TP_MARGIN_DB of the sample peak and their neighbours."""
+    within TP_MARGIN_DB of the sample peak and their neighbours. With `over` (linear), also the sample
+    positions followed by an inter-sample peak above it."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
     peaks = block_peaks(x) if peaks is None else peaks
     peak = float(peaks.max()) if peaks.size else 0.0
+    none = np.zeros(0, dtype=np.int64)
     if peak <= 0:
-        return float("-inf")
+        return float("-inf"), none
     thr = peak * 10 ** (-TP_MARGIN_DB / 20)
     hot = np.flatnonzero(peaks >= thr)
     n = x.shape[0]
@@ -144,9 +151,12 @@ def true_peak_db(x: np.ndarray, sr: int, oversample: int = 4, peaks: np.ndarray 
     starts = starts[(starts >= 0) & (starts < n - 1)]
     taps = _interpolation_phases(oversample)  # (oversample-1, 12)
     best = peak
+    overs = [none]
     for chunk in np.array_split(starts, max(1, starts.size // 65536)):
         win = np.clip(chunk[:, None] + 6 - np.arange(12)[None, :], 0, n - 1)  # (m, 12)
-        between = np.einsum("kj,mjc->mkc", taps, x[win])
-        if between.size:
-            best = max(best, float(np.abs(between).max()))
-    return 20 * np.log10(best)
+        between = np.abs(np.einsum("kj,mjc->mkc", taps, x[win])).max(axis=(1, 2)) if chunk.size else None
+        if between is not None and between.size:
+            best = max(best, float(between.max()))
+            if over is not None:
+                overs.append(chunk[between > over])
+    return 20 * np.log10(best), np.concatenate(overs)

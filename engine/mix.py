@@ -15,7 +15,8 @@ import numpy as np
 import scipy.signal as sps
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-from .loudness import block_peaks, gated_loudness, integrated_loudness, sub_block_hop, sub_block_power, true_peak_db
+from .loudness import (block_peaks, gated_loudness, integrated_loudness, sub_block_hop, sub_block_power, true_peak,
+                       true_peak_db)
 from .plan import Plan, Timeline
 
 __all__ = ["MixSettings", "MixResult", "mix", "limit", "integrated_loudness", "true_peak_db"]
@@ -268,6 +269,15 @@ def _place_track(stem: np.ndarray, track: str, timeline: Timeline, clips: dict[s
     return warnings
 
 
+def _spans(positions: np.ndarray, pad: int, n: int) -> list[tuple[int, int]]:
+    """Sample positions → merged [lo, hi) ranges padded by `pad` on each side."""
+    if positions.size == 0:
+        return []
+    positions = np.sort(positions)
+    breaks = np.flatnonzero(np.diff(positions) > 2 * pad) + 1
+    return [(max(0, int(g[0]) - pad), min(n, int(g[-1]) + pad)) for g in np.split(positions, breaks)]
+
+
 def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] | None = None) -> MixResult:
     """In place: gain to the loudness target, limit to the true-peak ceiling, and re-measure.
 
@@ -302,8 +312,24 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
                                             for lo, hi in regions]))
         power[touched] = sub_block_power(out, sr, touched)
         final = gated_loudness(power)
-    tp = true_peak_db(out, sr, peaks=peaks)
-    if tp > settings.true_peak_db:  # a rare inter-sample over beyond the limiter's margin
+    # Broadband content (rain, thunder) can peak up to ~3 dB between samples: limit harder just around those
+    # inter-sample overs instead of turning the whole story down.
+    ceiling = 10 ** (settings.true_peak_db / 20)
+    tp, overs = true_peak(out, sr, peaks=peaks, over=ceiling)
+    for _ in range(3):
+        if tp <= settings.true_peak_db:
+            break
+        spans = _spans(overs, int(0.02 * sr), out.shape[0])
+        for lo, hi in spans:
+            limit(out[lo:hi], sr, settings.true_peak_db - 0.3 - (tp - settings.true_peak_db))
+            peaks[lo // 256: -(-hi // 256)] = block_peaks(out[lo // 256 * 256: -(-hi // 256) * 256])
+        limited = True
+        touched = np.unique(np.concatenate([np.arange(lo // hop, min(power.size, -(-hi // hop)))
+                                            for lo, hi in spans]))
+        power[touched] = sub_block_power(out, sr, touched)
+        final = gated_loudness(power)
+        tp, overs = true_peak(out, sr, peaks=peaks, over=ceiling)
+    if tp > settings.true_peak_db:  # still over after local limiting: trim the whole mix
         trim = settings.true_peak_db - 0.05 - tp
         out *= np.float32(10 ** (trim / 20))
         tp, final, gain_db, limited = tp + trim, final + trim, gain_db + trim, True
