@@ -1,13 +1,14 @@
-"""python -m bench speed|quality [--update-readme] [quality options]"""
+"""python -m bench speed|quality|gpu [--update-readme] [quality options]"""
 
 import argparse
+import sys
 
 from . import quality, speed
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("what", choices=["speed", "quality"])
+    ap.add_argument("what", choices=["speed", "quality", "gpu"])
     ap.add_argument("--update-readme", action="store_true", help="replace the table in README.md")
     q = ap.add_argument_group("quality")
     q.add_argument("--quick", action="store_true", help="3 short stories and a small control sweep (~1 min)")
@@ -17,6 +18,10 @@ def main() -> None:
     q.add_argument("--auto-retake", type=int, default=2, help="retakes per failing clip (0: check only)")
     q.add_argument("--no-asr", action="store_true", help="skip the Whisper round-trip")
     a = ap.parse_args()
+    if a.what == "gpu":  # full-size random-weight models on a CUDA GPU (bench/gpu.py)
+        from . import gpu
+
+        sys.exit(gpu.main([]))
     if a.what == "speed":
         print(speed.run(a.update_readme))
     else:

@@ -1,0 +1,57 @@
+"""The GPU benchmark's full-size configs describe the real models (parameter counts on the meta device, no
+memory used), and the benchmark refuses clearly when there is no GPU."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("diffusers")
+
+from bench import random_models as rm  # noqa: E402
+
+CONFIGS = Path(__file__).resolve().parent.parent / "bench" / "configs"
+
+
+def millions(*modules):
+    seen, total = set(), 0
+    for m in modules:
+        for p in m.parameters():
+            if id(p) not in seen:
+                seen.add(id(p))
+                total += p.numel()
+    return total / 1e6
+
+
+def test_full_size_configs_match_the_released_models():
+    with torch.device("meta"):
+        tango = rm.make_tangoflux(rm.load_config(CONFIGS / "tangoflux.json"))
+        voice, _ = rm.make_vibevoice(rm.load_config(CONFIGS / "vibevoice_1.5b.json"))
+        ace = rm.make_acestep(rm.load_config(CONFIGS / "acestep_2b_turbo.json"))
+        llm, _ = rm.make_qwen3(rm.load_config(CONFIGS / "qwen3_4b.json"))
+    assert millions(tango.dit.transformer) == pytest.approx(516.7, abs=0.1)  # AudioStory spec §2.5
+    assert millions(tango.vae) == pytest.approx(156.1, abs=0.1)
+    assert millions(tango.text_encoder) == pytest.approx(341.2, abs=0.5)  # flan-t5-large encoder
+    assert millions(voice) == pytest.approx(2704, rel=0.01)  # 5.4 GB in bf16, the size of VibeVoice-1.5B
+    assert millions(ace.transformer) == pytest.approx(1575, rel=0.01)
+    assert millions(llm) == pytest.approx(4022, rel=0.01)  # Qwen3-4B
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
+def test_gpu_bench_says_why_it_measured_nothing_on_cpu(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-m", "bench.gpu", "--out", str(tmp_path / "gpu.json")], cwd=root,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no CUDA GPU is visible" in r.stdout
+    assert not (tmp_path / "gpu.json").exists()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_bench_sound_runs_on_a_gpu(tmp_path):
+    from bench import gpu
+
+    assert gpu.main(["--only", "sound", "--out", str(tmp_path / "gpu.json")]) == 0
+    assert (tmp_path / "gpu.json").exists()
