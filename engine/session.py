@@ -97,6 +97,18 @@ PROFILES: dict[str, Profile] = {
         },
         needs_gpu=True,
     ),
+    "audiostory": Profile(
+        "audiostory",
+        "AudioStory-3B (TencentARC) plans the story and renders its sound clips; speech and music from the studio "
+        "models. Non-commercial licences (Qwen Research, TangoFlux, Stability AI Community).",
+        {
+            "planner": "engine.backends.audiostory:AudioStoryPlanner",
+            "sound": "engine.backends.audiostory:AudioStorySound",
+            "speech": "engine.backends.vibevoice:VibeVoiceSpeech",
+            "music": "engine.backends.acestep:AceStepMusic",
+        },
+        needs_gpu=True,
+    ),
 }
 
 
