@@ -32,7 +32,7 @@ from engine.plan import (MAX_CAPTION_CHARS, MAX_DURATION_S, MAX_TEXT_CHARS, Char
 from .base import BackendError, Capabilities
 from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, detect_language,
                               estimate_speech_seconds, parse_duration)
-from .torch_runtime import LazyModel, StepHook, local_snapshot
+from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
 
 DEFAULT_REPO = "Qwen/Qwen3-4B-Instruct-2507"
 LICENCE = "Qwen3-4B-Instruct-2507: Apache-2.0"
@@ -269,16 +269,6 @@ def plan_from_llm(data: LLMPlan | dict, instruction: str, target: float, languag
 # the backend
 
 
-class _StepCriteria:
-    def __init__(self, hook: StepHook) -> None:
-        self.hook = hook
-
-    def __call__(self, input_ids, scores, **kwargs):
-        import torch
-
-        self.hook()
-        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-
 
 class LLMPlanner(LazyModel):
     what = "LLM planner"
@@ -339,7 +329,7 @@ class LLMPlanner(LazyModel):
                                                    enable_thinking=False)
             kwargs = dict(max_new_tokens=max_new, do_sample=self.temperature > 0, temperature=self.temperature or None,
                           top_p=self.top_p if self.temperature > 0 else None,
-                          stopping_criteria=StoppingCriteriaList([_StepCriteria(hook)]))
+                          stopping_criteria=StoppingCriteriaList([StepCriteria(hook)]))
             devices = [model.device] if model.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
                 torch.manual_seed(seed)

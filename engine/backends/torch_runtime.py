@@ -330,6 +330,18 @@ class StepHook:
             self._report(self.label, min(self.done, self.total), self.total)
 
 
+class StepCriteria:
+    """A transformers stopping criterion that never stops: it is the per-token hook (cancel + progress) for
+    autoregressive loops (LLM planner, speech tokens)."""
+
+    def __init__(self, hook: StepHook) -> None:
+        self.hook = hook
+
+    def __call__(self, input_ids, scores, **kwargs):
+        self.hook()
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+
 # --------------------------------------------------------------------------------------------------------
 # determinism
 

@@ -44,7 +44,7 @@ from engine.backends.offline.speech import (_EMOTION_ALIASES, _EMOTIONS, _PRAAT_
                                             noise_excited, set_level, shift_voice, split_pauses, tilt)
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
-from .torch_runtime import LazyModel, StepHook, local_snapshot
+from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
 
 DEFAULT_REPO = "vibevoice/VibeVoice-1.5B-hf"
 LICENCE = "VibeVoice: MIT (Microsoft; research model — disclose AI-generated speech, no voice impersonation)"
@@ -221,16 +221,6 @@ def _is_chinese(text: str, language: str) -> bool:
 # the backend
 
 
-class _StepCriteria:
-    """A transformers stopping criterion that never stops: it is the per-token hook (cancel + progress)."""
-
-    def __init__(self, hook: StepHook) -> None:
-        self.hook = hook
-
-    def __call__(self, input_ids, scores, **kwargs):
-        self.hook()
-        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-
 
 class VibeVoiceSpeech(LazyModel):
     what = "VibeVoice (speech)"
@@ -296,7 +286,7 @@ class VibeVoiceSpeech(LazyModel):
                 torch.manual_seed(int(seed) % (2**63))
                 out = model.generate(**inputs, max_new_tokens=max_new, guidance_scale=self.guidance_scale,
                                      num_diffusion_steps=self.diffusion_steps,
-                                     stopping_criteria=StoppingCriteriaList([_StepCriteria(hook)]))
+                                     stopping_criteria=StoppingCriteriaList([StepCriteria(hook)]))
             audio = out[0] if isinstance(out, list) else out.audio[0]
             if audio is None:
                 raise BackendError("VibeVoice stopped before speaking; try another seed")
