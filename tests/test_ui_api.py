@@ -8,10 +8,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 

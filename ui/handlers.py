@@ -275,13 +275,20 @@ def _rejected(ws: Workspace | None, error: str):
     return ws, table_value(ws), _json(ws), characters_value(ws), fmt.plan_messages(plan, error=error)
 
 
+def _not_editable(ws: Workspace | None) -> str | None:
+    """Why the plan can't be edited right now (no plan, or a render running), or None."""
+    if ws is None or ws.plan is None:
+        return "No plan yet: write an instruction and press Plan first."
+    if ws.busy:
+        return "A render is running: wait for it or press Stop before editing the plan."
+    return None
+
+
 def edit_table(table, ws: Workspace | None):
     """The user edited the segment table. Valid: the plan follows it. Invalid: a warning naming row, segment
     and field, and the table is restored to the last valid plan. Returns (ws, table, JSON, characters, msgs)."""
-    if ws is None or ws.plan is None:
-        return _rejected(ws, "No plan yet: write an instruction and press Plan first.")
-    if ws.busy:
-        return _rejected(ws, "A render is running: wait for it or press Stop before editing the plan.")
+    if (why := _not_editable(ws)) is not None:
+        return _rejected(ws, why)
     try:
         result = apply_table(ws.plan, table)
     except TableError as e:
@@ -290,10 +297,8 @@ def edit_table(table, ws: Workspace | None):
 
 
 def edit_characters(table, ws: Workspace | None):
-    if ws is None or ws.plan is None:
-        return _rejected(ws, "No plan yet: write an instruction and press Plan first.")
-    if ws.busy:
-        return _rejected(ws, "A render is running: wait for it or press Stop before editing the plan.")
+    if (why := _not_editable(ws)) is not None:
+        return _rejected(ws, why)
     try:
         plan = apply_characters(ws.plan, table)
     except TableError as e:
@@ -303,10 +308,8 @@ def edit_characters(table, ws: Workspace | None):
 
 def apply_json(text: str, ws: Workspace | None):
     """Advanced edit: the whole plan as JSON. Takes that point at missing files are flagged, not trusted."""
-    if ws is None or ws.plan is None:
-        return _rejected(ws, "No plan yet: write an instruction and press Plan first.")
-    if ws.busy:
-        return _rejected(ws, "A render is running: wait for it or press Stop before editing the plan.")
+    if (why := _not_editable(ws)) is not None:
+        return _rejected(ws, why)
     try:
         plan = Plan.from_json(text or "")
     except PlanError as e:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ import torch
 from engine.analysis_speech import count_words, f0_median, speaking_rate
 from engine.backends.offline.speech import (_EMOTION_ALIASES, _EMOTIONS, _PRAAT_LOCK, _STYLE_ALIASES, _STYLES,
                                             REFERENCE_LEVEL_DB, Prosody, _lookup, assemble, combine, limit,
-                                            noise_excited, set_level, shift_voice, split_pauses, tilt)
+                                            is_chinese, line_parts, noise_excited, set_level, shift_voice, tilt)
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
 from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
@@ -213,10 +212,6 @@ def _line_prosody(attrs: dict, warnings: list[str]) -> tuple[Prosody, str | None
     return combine(emotion_p, style_p, user), emotion, style
 
 
-def _is_chinese(text: str, language: str) -> bool:
-    return language == "zh" or bool(re.search(r"[\u4e00-\u9fff]", text))
-
-
 # ------------------------------------------------------------------------------------------------------------
 # the backend
 
@@ -261,7 +256,7 @@ class VibeVoiceSpeech(LazyModel):
     # --- raw synthesis ------------------------------------------------------------------------------------
     def _max_tokens(self, text: str, language: str) -> int:
         units = max(1, count_words(text))
-        slowest = 0.5 * NORMAL_RATE["zh" if _is_chinese(text, language) else "en"]
+        slowest = 0.5 * NORMAL_RATE["zh" if is_chinese(text, language) else "en"]
         return int(math.ceil(units / slowest * TOKENS_PER_SECOND)) + 8
 
     def synthesize(self, text: str, *, language: str, seed: int, voice: np.ndarray | None,
@@ -359,12 +354,7 @@ class VibeVoiceSpeech(LazyModel):
 
     # --- the SpeechModel entry point ---------------------------------------------------------------------
     def generate(self, request: ClipRequest, cancel: CancelToken | None = None) -> Clip:
-        text = (request.text or "").strip()
-        if not text:
-            raise BackendError("speech segment has no text: write the line the character should say")
-        parts = split_pauses(text)
-        if not any(isinstance(p, str) for p in parts):
-            raise BackendError("speech segment has only pause markers: add words to speak")
+        text, parts = line_parts(request)
         attrs = dict(request.attributes or {})
         warnings: list[str] = []
         line, emotion, style = _line_prosody(attrs, warnings)
@@ -372,7 +362,7 @@ class VibeVoiceSpeech(LazyModel):
             warnings.append(f"accent {attrs['accent']!r} is not controllable in VibeVoice; it follows the voice prompt")
         voice, meta, designed = self._voice_for(request, cancel)
         correction = float(meta.get("f0_correction_st") or 0.0)
-        language = "zh" if _is_chinese(text, request.language) else "en"
+        language = "zh" if is_chinese(text, request.language) else "en"
         rendered: list[np.ndarray | float] = []
         for i, part in enumerate(parts):
             if isinstance(part, float):

@@ -741,12 +741,12 @@ def compose(spec: MusicSpec, duration: float, seed: int) -> Score:
     if duration >= bar_s + ring:
         n_bars = int((duration - ring) // bar_s)
         final_beat = n_bars * bar_beats
-        sections, progs = _plan_sections(n_bars, spec, rng)
+        sections, _ = _plan_sections(n_bars, spec, rng)
     else:
         # Too short for whole bars: a dominant over the beats that fit, then the tonic.
         n_beats = int(max(0.0, duration - min(ring, duration * 0.55)) // beat_s)
         final_beat = float(n_beats)
-        sections, progs = [], {}
+        sections = []
     score.final_beat = final_beat
 
     # Chords, bar by bar; the bar before the final tonic is the dominant (a perfect cadence).

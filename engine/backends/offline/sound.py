@@ -1806,7 +1806,6 @@ def car_pass(ctx: Ctx) -> np.ndarray:
 def siren(ctx: Ctx) -> np.ndarray:
     rng, n, i = ctx.rng, ctx.n, ctx.intensity
     m = ctrl_len(n)
-    tc = np.arange(m) * CTRL / SR
     # the sweep period drifts a few percent, as a real siren's does, so a long bed never locks into a loop
     drift = np.cumsum(1 + 0.04 * smooth_noise(rng, m, 3.0)) * CTRL / SR
     if i < 0.75:

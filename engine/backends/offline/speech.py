@@ -273,6 +273,17 @@ def split_pauses(text: str) -> list[str | float]:
     return parts
 
 
+def line_parts(request: ClipRequest) -> tuple[str, list[str | float]]:
+    """A speech request's line and its parts (split_pauses), refusing lines with nothing to say."""
+    text = (request.text or "").strip()
+    if not text:
+        raise BackendError("speech segment has no text: write the line the character should say")
+    parts = split_pauses(text)
+    if not any(isinstance(p, str) for p in parts):
+        raise BackendError("speech segment has only pause markers: add words to speak")
+    return text, parts
+
+
 def is_chinese(text: str, language: str = "") -> bool:
     return language.lower().startswith("zh") or bool(_CJK.search(text))
 
@@ -677,12 +688,7 @@ class PiperSpeech:
     # -- generation ----------------------------------------------------------------------------------
 
     def generate(self, request: ClipRequest, cancel: CancelToken | None = None) -> Clip:
-        text = (request.text or "").strip()
-        if not text:
-            raise BackendError("speech segment has no text: write the line the character should say")
-        parts = split_pauses(text)
-        if not any(isinstance(p, str) for p in parts):
-            raise BackendError("speech segment has only pause markers: add words to speak")
+        text, parts = line_parts(request)
         attrs = dict(request.attributes or {})
         warnings: list[str] = []
 
