@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from .plan import Plan, PlanError, Segment, Take
 
 PLAN_FILE = "plan.json"
 TAKES_DIR = "takes"
+VOICES_DIR = "voices"  # the characters' locked voices (speech backends that clone a designed voice)
+_VOICE_FILE = re.compile(rf"^{VOICES_DIR}/[0-9a-f]{{16}}\.(wav|json)$")  # what a voice bank writes
 TAKE_FORMAT = "flac"  # lossless, about half the size of WAV
 MAX_ZIP_BYTES = 2 * 1024**3
 
@@ -94,6 +97,18 @@ class Project:
             raise ProjectError(f"path {rel!r} points outside the project folder; refusing to use it")
         return p
 
+    @property
+    def voices_dir(self) -> Path:
+        """Where this project's locked voices live, so a project (and its zip) keeps its characters' voices."""
+        return self.root / VOICES_DIR
+
+    def voice_files(self) -> list[str]:
+        """Project-relative paths of the locked voices on disk."""
+        if not self.voices_dir.is_dir():
+            return []
+        return sorted(f"{VOICES_DIR}/{f.name}" for f in self.voices_dir.iterdir()
+                      if _VOICE_FILE.match(f"{VOICES_DIR}/{f.name}") and f.is_file() and not f.is_symlink())
+
     def take_relpath(self, seg: Segment, take_id: str) -> str:
         return f"{TAKES_DIR}/{seg.id}/{take_id}.{TAKE_FORMAT}"
 
@@ -164,6 +179,8 @@ class Project:
                 for t in seg.takes:
                     if t.path is not None:
                         z.write(self.resolve(t.path), t.path)
+            for rel in self.voice_files():
+                z.write(self.resolve(rel), rel)
         return buf.getvalue()
 
     @classmethod
@@ -186,8 +203,8 @@ class Project:
             proj = cls(dest, plan)
             dest.mkdir(parents=True, exist_ok=True)
             wanted = {t.path for s in plan.segments for t in s.takes if t.path}
-            for name in names:  # only files the plan refers to, each checked to land inside dest
-                if name in wanted:
+            for name in names:  # only files the plan refers to and voices, each checked to land inside dest
+                if name in wanted or _VOICE_FILE.match(name):
                     atomic_write(proj.resolve(name), z.read(name))
             proj.save()
         proj.check_takes()

@@ -97,13 +97,17 @@ class Renderer:
             kind=seg.kind, caption=seg.caption, text=seg.text, instruction=seg.instruction,
             attributes=resolved_attributes(plan, seg), voice=ch.voice.instruction if ch else "",
             character=seg.character or "", duration=round(duration, 3), language=plan.language,
-            seed=plan.segment_seed(seg),
+            seed=plan.segment_seed(seg), voices_dir=str(self.project.voices_dir),
         )
 
     def key(self, request: ClipRequest, caps: Capabilities) -> str:
+        """Hash of everything that changes the audio: the request (not where voices are kept), the model, and
+        the identity of the voice a voice-cloning backend has locked for this speaker."""
+        voice_id = getattr(self.session.backend(request.kind), "voice_id", None)
         blob = json.dumps({
-            "v": RENDER_VERSION, "req": request.__dict__, "backend": caps.name, "model": caps.model_id,
-            "sr": self.plan.sample_rate,
+            "v": RENDER_VERSION, "req": {k: v for k, v in request.__dict__.items() if k != "voices_dir"},
+            "backend": caps.name, "model": caps.model_id, "sr": self.plan.sample_rate,
+            **({"voice": voice_id(request)} if callable(voice_id) else {}),
         }, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
@@ -159,6 +163,7 @@ class Renderer:
         try:
             clip = self.synthesize(req, caps, cancel)
             audio = self._conform(clip, req)
+            key = self.key(req, caps)  # the first line of a character may just have designed and locked a voice
         except Cancelled:
             raise
         except Exception as e:  # a failing backend marks only this segment; the story survives

@@ -188,6 +188,10 @@ class Session:
                                                            self.settings)
         self._profile_settings = PROFILES[self.profile].settings(self.settings)
         self._loaded: dict[str, Any] = dict(self.overrides)
+        if PROFILES[self.profile].needs_gpu and "vram_budget_gb" in self._profile_settings:
+            from .backends import torch_runtime as rt
+
+            rt.set_profile_budget(self._profile_settings["vram_budget_gb"])
         self._load_lock = threading.Lock()
         self.calls: dict[str, int] = {}  # role → number of generate calls (tests count re-renders with it)
 

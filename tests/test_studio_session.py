@@ -55,6 +55,30 @@ def test_settings_layers_and_backend_swap(tmp_path, monkeypatch):
         Session("studio", settings={**settings, "roles": {"sound": {"no_such_option": 1}}}).backend("sound")
 
 
+def test_profile_vram_budget_reaches_the_device_cache(tmp_path, monkeypatch):
+    """All four studio models are ~20 GiB of bf16 weights: the profile's budget keeps the resident set (and so
+    the peak with activations) under the 24 GB target by moving the least recently used model to host memory."""
+    from engine.backends import torch_runtime as rt
+
+    monkeypatch.delenv(rt.BUDGET_ENV, raising=False)
+    monkeypatch.setattr(rt, "_profile_budget_gb", None)
+    assert PROFILES["studio"].settings()["vram_budget_gb"] == 16
+    Session("studio", settings=studio_settings(tmp_path / "voices"))
+    cuda = torch.device("cuda")
+    assert rt.default_budget(cuda) == 16 * 1024**3
+    monkeypatch.setenv(rt.BUDGET_ENV, "30")  # the user's machine setting wins over the profile
+    assert rt.default_budget(cuda) == 30 * 1024**3
+    with pytest.raises(ValueError, match="vram_budget_gb"):
+        Session("studio", settings={**studio_settings(tmp_path / "voices"), "vram_budget_gb": "lots"})
+    # a budget that holds two of three models evicts the least recently used one
+    cache = rt.ModelCache(torch.device("meta"), budget_bytes=2 * 4096)
+    cache._move = lambda modules, device: None  # meta tensors: nothing to copy
+    for name in ("planner", "sound", "speech"):
+        cache.add(name, [torch.nn.Linear(32, 32, bias=False, device="meta")])  # 4096 bytes each
+        cache.use(name)
+    assert cache.resident() == ["sound", "speech"] and cache.evictions == ["planner"]
+
+
 def story_plan():
     return Plan.from_dict({
         "title": "Tiny storm", "sample_rate": SR, "target_duration": 7.0, "language": "en",
@@ -108,3 +132,29 @@ def test_studio_planner_in_the_session_falls_back_with_a_note(tmp_path):
     session = Session("studio", settings=studio_settings(tmp_path / "voices"))
     plan = session.plan("Rain on a tin roof, then a dog barks. The total duration is 12 seconds.")
     assert "template planner" in plan.notes[0] and abs(layout(plan).total - 12) <= 0.6
+
+
+def test_locked_voices_live_in_the_project_and_picking_another_re_renders_only_its_lines(tmp_path):
+    shared = tmp_path / "shared-voices"
+    session = Session("studio", settings=studio_settings(shared))
+    project = Project.create(tmp_path / "story", story_plan())
+    renderer = Renderer(session, project)
+    assert renderer.render().ok
+    assert [f.split("/")[0] for f in project.voice_files()] == ["voices", "voices"]  # Grandpa's wav + json
+    assert not shared.exists() or not any(shared.iterdir())
+    assert not any(renderer.is_dirty(s) for s in renderer.plan.segments)  # the key after the voice was locked
+
+    # the project zip carries the voice: reopened elsewhere, nothing needs rendering again
+    copy = Project.import_zip(project.export_zip(), tmp_path / "copy")
+    assert copy.voice_files() == project.voice_files()
+    assert not any(Renderer(session, copy).is_dirty(s) for s in copy.plan.segments)
+
+    # the creator picks another candidate voice for Grandpa: his line, and only it, is rendered again
+    speech = session.backend("speech")
+    ranked = speech.design_voice("an old man, deep and calm", n=2, seed=11)
+    speech.lock_voice("Grandpa", "an old man, deep and calm", ranked[1], voices_dir=project.voices_dir)
+    assert [s.id for s in renderer.plan.segments if renderer.is_dirty(s)] == ["s02"]
+    calls = dict(session.calls)
+    report = renderer.render()
+    assert report.rendered == ["s02"] and session.calls["speech"] == calls["speech"] + 1
+    assert renderer.plan.segment("s02").take().parameters["voice_seed"] == ranked[1].seed

@@ -69,6 +69,9 @@ class ClipRequest:
     duration: float = 0.0  # seconds wanted; 0 for speech = natural length
     language: str = "en"
     seed: int = 0
+    # where the project keeps its locked voices (speech backends that clone a designed voice); a place, not a
+    # sound: left out of the render cache key, which gets the locked voice's identity instead
+    voices_dir: str = ""
 
 
 @dataclass

@@ -237,6 +237,21 @@ class ModelCache:
                 self.offload(name)
 
 
+_profile_budget_gb: float | None = None  # set by the session from its profile's "vram_budget_gb"
+
+
+def set_profile_budget(gb: float | None) -> None:
+    """The resident-weights budget a profile asks for ($AUDIOSTORY_VRAM_BUDGET_GB still wins); applied to
+    device caches that already exist too."""
+    global _profile_budget_gb
+    if gb is not None and not (isinstance(gb, (int, float)) and gb > 0):
+        raise ValueError(f'"vram_budget_gb" must be a positive number of GiB, got {gb!r}')
+    _profile_budget_gb = gb
+    with _CACHES_LOCK:
+        for cache in _CACHES.values():
+            cache.budget = default_budget(cache.device)
+
+
 def default_budget(device: torch.device) -> int:
     env = os.environ.get(BUDGET_ENV)
     if env:
@@ -244,6 +259,8 @@ def default_budget(device: torch.device) -> int:
             return int(float(env) * 1024**3)
         except ValueError:
             raise ValueError(f"{BUDGET_ENV}={env!r} must be a number of GiB") from None
+    if device.type == "cuda" and _profile_budget_gb is not None:
+        return int(_profile_budget_gb * 1024**3)
     if device.type == "cuda":
         total = torch.cuda.get_device_properties(device).total_memory
         return int(total * DEFAULT_BUDGET_FRACTION)

@@ -10,10 +10,12 @@ How the instruction vocabulary reaches it:
   voice prompt (each seed is a different random speaker), measures every candidate (median F0 with Praat,
   speaking rate), and ranks them against the targets of the instruction (F0 per gender/age, rate per pace).
   The best one is kept; the user can audition all of them (`design_voice`) and pick another (`lock_voice`);
-- **voice lock**: a character's chosen take is stored on disk (wav + json, keyed by character and voice
-  instruction) and passed as its voice prompt for every later line, so the character sounds the same across
-  the story and after a restart. A residual F0 correction (≤ 4 semitones) toward the gender/age target is
-  stored with the voice and applied to every line, so all lines move together;
+- **voice lock**: a character's chosen take is stored in the project's voices/ folder (wav + json, keyed by
+  character and voice instruction; `voices_dir` is the fallback for requests without a project) and passed
+  as its voice prompt for every later line, so the character sounds the same across the story, after a
+  restart and in an exported project zip. `voice_id(request)` feeds the render cache key, so locking another
+  candidate re-renders that character's lines. A residual F0 correction (≤ 4 semitones) toward the
+  gender/age target is stored with the voice and applied to every line, so all lines move together;
 - pitch (semitones), emotion and style (F0 level/range, tempo, energy, spectral tilt, whisper — the same
   prosody tables as the offline voice) and volume are applied to the synthesised line with Praat PSOLA and
   WORLD; pace also time-scales the line (Praat overlap-add), on top of the rate of the chosen voice;
@@ -226,7 +228,8 @@ class VibeVoiceSpeech(LazyModel):
                  allow_cpu: bool | None = None) -> None:
         super().__init__(repo_id_or_path, device=device, dtype=dtype, allow_cpu=allow_cpu)
         self.design_text = {**DESIGN_TEXT, **(design_text or {})}  # the sentence every candidate voice reads
-        self.bank = VoiceBank(voices_dir or default_voices_dir())
+        self.bank = VoiceBank(voices_dir or default_voices_dir())  # for requests that name no project folder
+        self._banks: dict[str, VoiceBank] = {}
         self.candidates = max(1, int(candidates))
         self.diffusion_steps = int(diffusion_steps)
         self.guidance_scale = float(guidance_scale)
@@ -310,8 +313,17 @@ class VibeVoiceSpeech(LazyModel):
             raise BackendError("voice design produced only silence; try another seed")
         return rank_candidates(out, attrs, lang)
 
+    def bank_for(self, voices_dir: str | Path | None = None) -> VoiceBank:
+        """The voice bank of a project folder (the renderer passes the project's), or the default one."""
+        if not voices_dir:
+            return self.bank
+        key = str(Path(voices_dir).expanduser().resolve())
+        if key not in self._banks:
+            self._banks[key] = VoiceBank(key)
+        return self._banks[key]
+
     def lock_voice(self, character: str, voice_instruction: str, candidate: VoiceCandidate,
-                   attributes: dict | None = None) -> dict:
+                   attributes: dict | None = None, voices_dir: str | Path | None = None) -> dict:
         """Make `candidate` the voice of this character (and this voice instruction) from now on."""
         from engine import instruct
 
@@ -324,20 +336,35 @@ class VibeVoiceSpeech(LazyModel):
         key = voice_key(character, voice_instruction)
         meta = {"key": key, "character": character, "voice": voice_instruction, "attributes": attrs,
                 "model": self.repo_id_or_path, "f0_correction_st": round(correction, 3), **candidate.info()}
-        self.bank.put(key, candidate.audio, meta)
+        self.bank_for(voices_dir).put(key, candidate.audio, meta)
         return meta
 
-    def locked_voice(self, character: str, voice_instruction: str) -> tuple[np.ndarray, dict] | None:
-        return self.bank.get(voice_key(character, voice_instruction))
+    def locked_voice(self, character: str, voice_instruction: str, voices_dir: str | Path | None = None
+                     ) -> tuple[np.ndarray, dict] | None:
+        return self.bank_for(voices_dir).get(voice_key(character, voice_instruction))
 
-    def _voice_for(self, request: ClipRequest, cancel: CancelToken | None) -> tuple[np.ndarray, dict, bool]:
-        character = request.character or ""
-        voice_instruction = request.voice
+    @staticmethod
+    def speaker(request: ClipRequest) -> tuple[str, str]:
+        """(character, voice instruction) a request's voice is locked under. An unnamed speaker is identified
+        by who it is (gender, age), never by how one line is delivered."""
+        character, voice_instruction = request.character or "", request.voice
         if not character and not voice_instruction:
-            # an unnamed speaker is identified by who it is (gender, age), never by how one line is delivered
             a = request.attributes or {}
             voice_instruction = " ".join(f"{k}={a[k]}" for k in ("gender", "age") if a.get(k))
-        found = self.locked_voice(character, voice_instruction)
+        return character, voice_instruction
+
+    def voice_id(self, request: ClipRequest) -> str:
+        """Identity of the voice this request will be spoken in: a hash of the locked voice's record, or "" when
+        none is locked yet (the first line designs and locks one). Part of the render cache key, so picking
+        another voice for a character re-renders that character's lines and nothing else."""
+        found = self.bank_for(request.voices_dir).get(voice_key(*self.speaker(request)))
+        if found is None:
+            return ""
+        return hashlib.sha256(json.dumps(found[1], sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def _voice_for(self, request: ClipRequest, cancel: CancelToken | None) -> tuple[np.ndarray, dict, bool]:
+        character, voice_instruction = self.speaker(request)
+        found = self.locked_voice(character, voice_instruction, request.voices_dir)
         if found is not None:
             return found[0], found[1], False
         # the designed voice depends only on who speaks, never on the line (so the first line is not special)
@@ -347,8 +374,8 @@ class VibeVoiceSpeech(LazyModel):
             k: v for k, v in (request.attributes or {}).items() if k in ("gender", "age")}
         seed = int(voice_key(character, voice_instruction)[:6], 16)
         ranked = self.design_voice(voice_instruction, voice_attrs, request.language, seed=seed, cancel=cancel)
-        meta = self.lock_voice(character, voice_instruction, ranked[0], voice_attrs)
-        found = self.locked_voice(character, voice_instruction)
+        meta = self.lock_voice(character, voice_instruction, ranked[0], voice_attrs, request.voices_dir)
+        found = self.locked_voice(character, voice_instruction, request.voices_dir)
         assert found is not None
         return found[0], meta, True
 
