@@ -21,7 +21,7 @@ def main() -> None:
     if a.what == "gpu":  # full-size random-weight models on a CUDA GPU (bench/gpu.py)
         from . import gpu
 
-        sys.exit(gpu.main([]))
+        sys.exit(gpu.main(["--update-readme"] if a.update_readme else []))
     if a.what == "speed":
         print(speed.run(a.update_readme))
     else:

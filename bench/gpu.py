@@ -4,6 +4,9 @@
     python -m bench.gpu                       # everything; writes bench/results/gpu.json and prints a table
     python -m bench.gpu --only sound,music    # a subset: planner, sound, speech, music, story
     python -m bench.gpu --models-dir /data/m  # keep (and reuse) the random checkpoints between runs
+    python -m bench gpu --update-readme       # also put the table into README.md (real GPU runs only)
+    python -m bench.gpu --smoke               # the same flow on tiny random models on the CPU: checks that
+                                              # the benchmark itself works before GPU time is spent on it
 
 What it measures, on CUDA only, with torch.cuda.synchronize() around every timed call and one warm-up call
 per backend excluded from the timings:
@@ -37,10 +40,14 @@ STORY_60 = ("A storm reaches a fishing village at night; an old fisherman tells 
 TARGETS = {"story_60s_s": 15.0, "first_clip_s": 3.0, "peak_vram_gb": 24.0}
 
 
+SMOKE = False  # --smoke: tiny models on the CPU; every figure is meaningless, only the flow is checked
+
+
 def _sync():
     import torch
 
-    torch.cuda.synchronize()
+    if not SMOKE:
+        torch.cuda.synchronize()
 
 
 def timed(fn):
@@ -54,14 +61,15 @@ def timed(fn):
 def _peak_reset():
     import torch
 
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
+    if not SMOKE:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
 
 
-def _peak_gb() -> float:
+def _peak_gb() -> float | None:
     import torch
 
-    return round(torch.cuda.max_memory_allocated() / 1024**3, 2)
+    return None if SMOKE else round(torch.cuda.max_memory_allocated() / 1024**3, 2)
 
 
 def build_all(models: Path, only: set[str]) -> dict[str, Path]:
@@ -83,18 +91,29 @@ def build_all(models: Path, only: set[str]) -> dict[str, Path]:
         out = models / role
         if not (out / ".complete").exists():
             shutil.rmtree(out, ignore_errors=True)
-            print(f"building {role} from {cfg_file} …", flush=True)
+            print(f"building {role} from {'its tiny test config' if SMOKE else cfg_file} …", flush=True)
             t = time.perf_counter()
-            with torch.device("cuda"):
-                build(out, rm.load_config(CONFIGS / cfg_file))
+            if SMOKE:
+                build(out)  # the builders' defaults are the tiny test configs
+            else:
+                with torch.device("cuda"):
+                    build(out, rm.load_config(CONFIGS / cfg_file))
             (out / ".complete").write_text("ok")
-            torch.cuda.empty_cache()
+            _peak_reset()
             print(f"  {time.perf_counter() - t:.1f} s", flush=True)
         paths[role] = out
     return paths
 
 
 def studio_settings(paths: dict[str, Path], voices: Path) -> dict:
+    if SMOKE:
+        return {"allow_cpu": True, "roles": {
+            "planner": {"repo_id_or_path": str(paths.get("planner", "")), "constrained": False, "retries": 0,
+                        "max_new_tokens": 40},
+            "sound": {"repo_id_or_path": str(paths.get("sound", "")), "steps": 2},
+            "speech": {"repo_id_or_path": str(paths.get("speech", "")), "candidates": 1, "diffusion_steps": 2,
+                       "voices_dir": str(voices)},
+            "music": {"repo_id_or_path": str(paths.get("music", "")), "steps": 2}}}
     return {"roles": {
         "planner": {"repo_id_or_path": str(paths.get("planner", "")), "constrained": False, "retries": 0,
                     "max_new_tokens": 700},
@@ -113,6 +132,8 @@ def bench_backends(session, only: set[str]) -> list[dict]:
     def clip_row(name, role, request):
         backend = session.backend(role)
         (_, load_s) = timed(lambda: backend.model())
+        if SMOKE:  # tiny test models make shorter clips than the real ones
+            request.duration = min(request.duration, backend.capabilities.max_duration)
         timed(lambda: session.generate(request))  # warm-up: kernels, caches, voice design for speech
         _peak_reset()
         clip, secs = timed(lambda: session.generate(request))
@@ -138,11 +159,13 @@ def bench_backends(session, only: set[str]) -> list[dict]:
         planner = session.planner()
         (_, load_s) = timed(lambda: planner.model())
         msgs = [{"role": "user", "content": STORY_60}]
+        tokens = 40 if SMOKE else 700
         planner._answer(msgs, 0, 32)  # warm-up
         _peak_reset()
-        _, secs = timed(lambda: planner._answer(msgs, 0, 700))
-        rows.append({"backend": "Qwen3-4B planner, 700 tokens", "audio_s": None, "compute_s": round(secs, 3),
-                     "tokens_per_s": round(700 / secs, 1), "load_s": round(load_s, 1), "peak_vram_gb": _peak_gb()})
+        _, secs = timed(lambda: planner._answer(msgs, 0, tokens))
+        rows.append({"backend": f"Qwen3-4B planner, {tokens} tokens", "audio_s": None, "compute_s": round(secs, 3),
+                     "tokens_per_s": round(tokens / secs, 1), "load_s": round(load_s, 1),
+                     "peak_vram_gb": _peak_gb()})
         print(rows[-1], flush=True)
     return rows
 
@@ -188,13 +211,13 @@ def table(rows: list[dict], story: dict | None) -> str:
     return "\n".join(lines)
 
 
-def run(only: set[str], models_dir: Path | None, out: Path) -> int:
+def run(only: set[str], models_dir: Path | None, out: Path, update_readme: bool = False) -> int:
     try:
         import torch
     except ImportError:
         print("bench gpu: torch is not installed; install requirements-studio.txt on a machine with a CUDA GPU")
         return 2
-    if not torch.cuda.is_available():
+    if not SMOKE and not torch.cuda.is_available():
         print("bench gpu: no CUDA GPU is visible, so nothing was measured. Run this on a GPU machine "
               "(`python -m bench.gpu`); CPU numbers of these models would say nothing about the targets.")
         return 2
@@ -213,27 +236,43 @@ def run(only: set[str], models_dir: Path | None, out: Path) -> int:
         story = bench_story(session, tmp) if "story" in only else None
         if story:
             print(story, flush=True)
-        result = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "python": platform.python_version(),
-                  "dtype": session.info().get("dtype"), "backends": rows, "story": story, "targets": TARGETS}
+        device = ("cpu — smoke test on tiny random models: the flow is checked, the figures mean nothing"
+                  if SMOKE else torch.cuda.get_device_name())
+        result = {"device": device, "smoke": SMOKE, "torch": torch.__version__,
+                  "python": platform.python_version(), "dtype": session.info().get("dtype"),
+                  "vram_budget_gb": session.info().get("budget_gb"), "backends": rows, "story": story,
+                  "targets": TARGETS}
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2))
-        print(f"\n{result['device']}\n\n{table(rows, story)}\n\nsaved {out}")
+        md = f"### GPU (studio profile, full-size models with random weights)\n\n{device}\n\n{table(rows, story)}"
+        print(f"\n{md}\n\nsaved {out}")
+        if update_readme:
+            from .report import save
+
+            save("gpu", md, update_readme=True)
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global SMOKE
     ap = argparse.ArgumentParser(prog="python -m bench.gpu", description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", default=",".join(ROLES), help=f"comma-separated subset of {','.join(ROLES)}")
     ap.add_argument("--models-dir", type=Path, help="build the random checkpoints here and reuse them next time")
-    ap.add_argument("--out", type=Path, default=RESULTS, help="where the JSON results go")
+    ap.add_argument("--out", type=Path, help=f"where the JSON results go (default {RESULTS})")
+    ap.add_argument("--update-readme", action="store_true", help="put the table into README.md")
+    ap.add_argument("--smoke", action="store_true",
+                    help="run the whole flow on tiny random models on the CPU (checks the benchmark, measures nothing)")
     a = ap.parse_args(argv)
     only = {x.strip() for x in a.only.split(",") if x.strip()}
     unknown = only - set(ROLES)
     if unknown:
         ap.error(f"unknown part(s) {sorted(unknown)}; choose from {', '.join(ROLES)}")
-    return run(only, a.models_dir, a.out)
+    if a.smoke and (a.update_readme or a.out is None):
+        ap.error("--smoke measures nothing worth keeping: give it an --out file, and no --update-readme")
+    SMOKE = a.smoke
+    return run(only, a.models_dir, a.out or RESULTS, a.update_readme)
 
 
 if __name__ == "__main__":

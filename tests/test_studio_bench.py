@@ -55,3 +55,26 @@ def test_gpu_bench_sound_runs_on_a_gpu(tmp_path):
 
     assert gpu.main(["--only", "sound", "--out", str(tmp_path / "gpu.json")]) == 0
     assert (tmp_path / "gpu.json").exists()
+
+
+def test_gpu_bench_flow_runs_end_to_end_on_tiny_models_on_the_cpu(tmp_path):
+    """`--smoke` runs every part of the GPU benchmark (build, load, per-backend timings, the 60 s story, the
+    table, the JSON) on tiny random models, so a GPU session spends its time measuring, not debugging."""
+    import json
+
+    from bench import gpu
+
+    out = tmp_path / "smoke.json"
+    try:
+        assert gpu.main(["--smoke", "--out", str(out)]) == 0
+        with pytest.raises(SystemExit):  # smoke figures never go where they could pass for measurements
+            gpu.main(["--smoke", "--update-readme", "--out", str(out)])
+    finally:
+        gpu.SMOKE = False
+    r = json.loads(out.read_text())
+    assert r["smoke"] is True and "mean nothing" in r["device"]
+    assert [row["backend"].split()[0] for row in r["backends"]] == ["TangoFlux", "TangoFlux", "ACE-Step",
+                                                                   "VibeVoice", "Qwen3-4B"]
+    assert all(row["compute_s"] > 0 for row in r["backends"])
+    story = r["story"]
+    assert story["failed"] == {} and story["segments"] >= 3 and 0 < story["first_clip_s"] < story["story_60s_s"]
