@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from . import audio as audio_io
+from .backends.base import PROJECT_STATE
 from .plan import Plan, PlanError, Segment, Take
 
 PLAN_FILE = "plan.json"
 TAKES_DIR = "takes"
-VOICES_DIR = "voices"  # the characters' locked voices (speech backends that clone a designed voice)
-_VOICE_FILE = re.compile(rf"^{VOICES_DIR}/[0-9a-f]{{16}}\.(wav|json)$")  # what a voice bank writes
+_STATE_FILE = re.compile("^(" + "|".join(f"{d}/{f}" for d, f in PROJECT_STATE.items()) + ")$")
 TAKE_FORMAT = "flac"  # lossless, about half the size of WAV
 MAX_ZIP_BYTES = 2 * 1024**3
 
@@ -97,17 +97,15 @@ class Project:
             raise ProjectError(f"path {rel!r} points outside the project folder; refusing to use it")
         return p
 
-    @property
-    def voices_dir(self) -> Path:
-        """Where this project's locked voices live, so a project (and its zip) keeps its characters' voices."""
-        return self.root / VOICES_DIR
-
-    def voice_files(self) -> list[str]:
-        """Project-relative paths of the locked voices on disk."""
-        if not self.voices_dir.is_dir():
-            return []
-        return sorted(f"{VOICES_DIR}/{f.name}" for f in self.voices_dir.iterdir()
-                      if _VOICE_FILE.match(f"{VOICES_DIR}/{f.name}") and f.is_file() and not f.is_symlink())
+    def state_files(self) -> list[str]:
+        """Project-relative paths of what backends keep in the project (locked voices, story contexts)."""
+        found = []
+        for folder in PROJECT_STATE:
+            d = self.root / folder
+            if d.is_dir():
+                found += [f"{folder}/{f.name}" for f in d.iterdir()
+                          if _STATE_FILE.match(f"{folder}/{f.name}") and f.is_file() and not f.is_symlink()]
+        return sorted(found)
 
     def take_relpath(self, seg: Segment, take_id: str) -> str:
         return f"{TAKES_DIR}/{seg.id}/{take_id}.{TAKE_FORMAT}"
@@ -179,7 +177,7 @@ class Project:
                 for t in seg.takes:
                     if t.path is not None:
                         z.write(self.resolve(t.path), t.path)
-            for rel in self.voice_files():
+            for rel in self.state_files():
                 z.write(self.resolve(rel), rel)
         return buf.getvalue()
 
@@ -203,8 +201,8 @@ class Project:
             proj = cls(dest, plan)
             dest.mkdir(parents=True, exist_ok=True)
             wanted = {t.path for s in plan.segments for t in s.takes if t.path}
-            for name in names:  # only files the plan refers to and voices, each checked to land inside dest
-                if name in wanted or _VOICE_FILE.match(name):
+            for name in names:  # only files the plan refers to and backend state, each checked to land inside dest
+                if name in wanted or _STATE_FILE.match(name):
                     atomic_write(proj.resolve(name), z.read(name))
             proj.save()
         proj.check_takes()

@@ -97,7 +97,7 @@ class Renderer:
             kind=seg.kind, caption=seg.caption, text=seg.text, instruction=seg.instruction,
             attributes=resolved_attributes(plan, seg), voice=ch.voice.instruction if ch else "",
             character=seg.character or "", duration=round(duration, 3), language=plan.language,
-            seed=plan.segment_seed(seg), voices_dir=str(self.project.voices_dir),
+            seed=plan.segment_seed(seg), project_dir=str(self.project.root),
         )
 
     def key(self, request: ClipRequest, caps: Capabilities) -> str:
@@ -105,7 +105,7 @@ class Renderer:
         the identity of the voice a voice-cloning backend has locked for this speaker."""
         voice_id = getattr(self.session.backend(request.kind), "voice_id", None)
         blob = json.dumps({
-            "v": RENDER_VERSION, "req": {k: v for k, v in request.__dict__.items() if k != "voices_dir"},
+            "v": RENDER_VERSION, "req": {k: v for k, v in request.__dict__.items() if k != "project_dir"},
             "backend": caps.name, "model": caps.model_id, "sr": self.plan.sample_rate,
             **({"voice": voice_id(request)} if callable(voice_id) else {}),
         }, sort_keys=True, ensure_ascii=False, default=str)

@@ -298,3 +298,44 @@ def test_plan_render_edit_and_mix_through_the_engine(ckpt, tmp_path):
     mix, _ = renderer.mix()
     assert mix.audio.shape[0] == pytest.approx(8.0 * plan.sample_rate, abs=plan.sample_rate * 0.05)
     assert np.abs(mix.audio).max() < 1.0
+
+
+def test_story_context_is_kept_in_the_project_and_restored_after_a_restart(ckpt, tmp_path):
+    """The LLM's story is saved in the project (contexts/<key>.json) when its clips render; after a restart a
+    regenerated clip gets its context back from those tokens (one forced pass), not planned alone."""
+    from engine.project import Project
+    from engine.render import Renderer
+    from engine.session import Session
+
+    planner = AS.AudioStoryPlanner(str(ckpt), max_new_tokens=2 + 2 * _tokens_per_clip(), allow_cpu=True,
+                                   device="cpu")
+    sound = AS.AudioStorySound(str(ckpt), steps=2, allow_cpu=True, device="cpu")
+    session = Session(profile="offline", overrides={"planner": planner, "sound": sound})
+    plan = session.plan("Rain on a roof. The total duration is 8 seconds.")
+    project = Project.create(tmp_path / "p", plan)
+    renderer = Renderer(session, project)
+    assert renderer.render().rendered == ["as01", "as02"]
+    key = AS._LINK.search(plan.segments[0].instruction).group(1)
+    assert project.state_files() == [f"contexts/{key}.json"]
+    first = project.read_take(plan.segments[1].take()).copy()
+    story = AS._STORIES[key]
+
+    AS._STORIES.clear()  # what a restart forgets
+    moved = Project.import_zip(project.export_zip(), tmp_path / "elsewhere")  # the zip carries the context
+    again = Renderer(session, moved)
+    calls = sound.model().llm_calls
+    take = again.regenerate("as02", new_seed=False)
+    assert take.error is None and take.parameters["tokens"] == "planned" and not take.warnings
+    assert sound.model().llm_calls == calls + 1  # one forced pass restored the whole story
+    restored = AS._STORIES[key]
+    assert restored.reasoning == story.reasoning and len(restored.clips) == len(story.clips)
+    for a, b in zip(restored.clips, story.clips):
+        torch.testing.assert_close(a.semantic, b.semantic, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(a.residual, b.residual, atol=1e-4, rtol=1e-4)
+    np.testing.assert_allclose(moved.read_take(moved.plan.segment("as02").take()), first, atol=1e-3)
+
+    # without the saved context the clip is still made, alone, and says so
+    AS._STORIES.clear()
+    (moved.root / "contexts" / f"{key}.json").unlink()
+    alone = again.regenerate("as02", new_seed=False)
+    assert alone.parameters["tokens"] == "planned alone" and any("no story context" in w for w in alone.warnings)

@@ -140,19 +140,19 @@ def test_locked_voices_live_in_the_project_and_picking_another_re_renders_only_i
     project = Project.create(tmp_path / "story", story_plan())
     renderer = Renderer(session, project)
     assert renderer.render().ok
-    assert [f.split("/")[0] for f in project.voice_files()] == ["voices", "voices"]  # Grandpa's wav + json
+    assert [f.split("/")[0] for f in project.state_files()] == ["voices", "voices"]  # Grandpa's wav + json
     assert not shared.exists() or not any(shared.iterdir())
     assert not any(renderer.is_dirty(s) for s in renderer.plan.segments)  # the key after the voice was locked
 
     # the project zip carries the voice: reopened elsewhere, nothing needs rendering again
     copy = Project.import_zip(project.export_zip(), tmp_path / "copy")
-    assert copy.voice_files() == project.voice_files()
+    assert copy.state_files() == project.state_files()
     assert not any(Renderer(session, copy).is_dirty(s) for s in copy.plan.segments)
 
     # the creator picks another candidate voice for Grandpa: his line, and only it, is rendered again
     speech = session.backend("speech")
     ranked = speech.design_voice("an old man, deep and calm", n=2, seed=11)
-    speech.lock_voice("Grandpa", "an old man, deep and calm", ranked[1], voices_dir=project.voices_dir)
+    speech.lock_voice("Grandpa", "an old man, deep and calm", ranked[1], voices_dir=project.root / "voices")
     assert [s.id for s in renderer.plan.segments if renderer.is_dirty(s)] == ["s02"]
     calls = dict(session.calls)
     report = renderer.render()

@@ -27,6 +27,7 @@ the planner adapter `AudioStoryPlanner` and the sound adapter `AudioStorySound`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -562,6 +563,14 @@ class AudioStory3B:
         reasoning, clips, warnings = self.parse(gen, hidden, total)
         return Story(instruction, float(total), prompt, gen, reasoning, clips, warnings)
 
+    def restore_story(self, instruction: str, total: float, prompt_ids: list[int], gen_ids: list[int],
+                      cancel: CancelToken | None = None) -> Story:
+        """A story planned earlier (in another process), from its tokens: one forced pass over them gives back
+        the hidden states of every clip, so clips render and re-plan with their story context again."""
+        gen, hidden = self.decode(list(prompt_ids), list(gen_ids), max_new_tokens=len(gen_ids), cancel=cancel)
+        reasoning, clips, warnings = self.parse(gen, hidden, float(total))
+        return Story(instruction, float(total), list(prompt_ids), list(gen_ids), reasoning, clips, warnings)
+
     def regenerate_clip(self, story: Story, index: int, caption: str, duration: float | None = None,
                         cancel: CancelToken | None = None) -> StoryClip:
         """Re-run the LLM for clip `index` with `caption` (and its duration) forced into the prefix, the
@@ -767,10 +776,31 @@ class AudioStorySound(_Shared):
     def capabilities(self) -> Capabilities:
         return self._caps(("sound",))
 
+    @staticmethod
+    def _story(model: AudioStory3B, key: str, request: ClipRequest, cancel) -> Story | None:
+        """The story a clip belongs to: in memory, else restored from the project's contexts/ folder. A story
+        planned in this process is saved there the first time one of its clips is rendered for a project."""
+        path = Path(request.project_dir) / "contexts" / f"{key}.json" if request.project_dir else None
+        story = _STORIES.get(key)
+        if story is None and path is not None and path.is_file():
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            story = model.restore_story(saved["instruction"], saved["total"], saved["prompt_ids"], saved["gen_ids"],
+                                        cancel=cancel)
+            if story.key != key:
+                raise BackendError(f"{path} does not hold the story it is named after; delete it and plan again")
+            with _LOCK:
+                _STORIES[key] = story
+        if story is not None and path is not None and not path.is_file():
+            from engine.project import atomic_write
+
+            atomic_write(path, json.dumps({"instruction": story.instruction, "total": story.total,
+                                           "prompt_ids": story.prompt_ids, "gen_ids": story.gen_ids}).encode())
+        return story
+
     def _clip_for(self, model: AudioStory3B, request: ClipRequest, cancel) -> tuple[StoryClip, list[str], str]:
         caption = " ".join(request.caption.split())
         m = _LINK.search(request.instruction or "")
-        story = _STORIES.get(m.group(1)) if m else None
+        story = self._story(model, m.group(1), request, cancel) if m else None
         if story is not None and int(m.group(2)) < len(story.clips):
             k = int(m.group(2))
             clip = story.clips[k]
@@ -783,12 +813,12 @@ class AudioStorySound(_Shared):
             return cached, [], "re-planned for the edited caption"
         if not caption:
             raise BackendError("an AudioStory clip needs a caption")
-        # no stored story (e.g. after a restart): this caption alone, as a one-clip story without reasoning
+        # no story (a project without its contexts/ file, or no project): this caption alone, as a one-clip story
         d = min(max(request.duration, 0.1), model.max_duration)
         prompt = model.prompt_ids(model.instruction_text(caption if caption.endswith(".") else caption + ".", d))
         alone = Story("", d, prompt, [], "", [StoryClip(caption, d, torch.zeros(0), torch.zeros(0), 0)])
         clip = model.regenerate_clip(alone, 0, caption, d, cancel=cancel)
-        return clip, ["no story context for this clip (planned in another session?): planned on its own, "
+        return clip, ["no story context for this clip (its project has no saved context): planned on its own, "
                       "so it may fit its neighbours less well"], "planned alone"
 
     def generate(self, request: ClipRequest, cancel: CancelToken | None = None) -> Clip:

@@ -55,6 +55,11 @@ class Capabilities:
     licence: str = ""  # shown next to the model in UI and README
 
 
+# Folders inside a project where backends keep project state, and the file names they write there: the project
+# zip carries exactly these. voices/: locked character voices (VibeVoice); contexts/: AudioStory story tokens.
+PROJECT_STATE = {"voices": r"[0-9a-f]{16}\.(wav|json)", "contexts": r"[0-9a-f]{12}\.json"}
+
+
 @dataclass
 class ClipRequest:
     """Everything that changes a clip's audio. Its fields feed the render cache key."""
@@ -69,9 +74,9 @@ class ClipRequest:
     duration: float = 0.0  # seconds wanted; 0 for speech = natural length
     language: str = "en"
     seed: int = 0
-    # where the project keeps its locked voices (speech backends that clone a designed voice); a place, not a
-    # sound: left out of the render cache key, which gets the locked voice's identity instead
-    voices_dir: str = ""
+    # the project folder: backends keep what belongs to the project in their folder of PROJECT_STATE inside it
+    # (locked voices, story contexts). A place, not a sound: left out of the render cache key
+    project_dir: str = ""
 
 
 @dataclass

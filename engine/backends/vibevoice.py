@@ -11,7 +11,7 @@ How the instruction vocabulary reaches it:
   speaking rate), and ranks them against the targets of the instruction (F0 per gender/age, rate per pace).
   The best one is kept; the user can audition all of them (`design_voice`) and pick another (`lock_voice`);
 - **voice lock**: a character's chosen take is stored in the project's voices/ folder (wav + json, keyed by
-  character and voice instruction; `voices_dir` is the fallback for requests without a project) and passed
+  character and voice instruction; `voices_dir` is the bank for requests without a project) and passed
   as its voice prompt for every later line, so the character sounds the same across the story, after a
   restart and in an exported project zip. `voice_id(request)` feeds the render cache key, so locking another
   candidate re-renders that character's lines. A residual F0 correction (≤ 4 semitones) toward the
@@ -168,6 +168,11 @@ class VoiceBank:
             (self.root / f"{key}{suffix}").unlink(missing_ok=True)
 
 
+def _voices_of(request: ClipRequest) -> Path | None:
+    """The voices/ folder of the request's project (None: the backend's own default bank)."""
+    return Path(request.project_dir) / "voices" if request.project_dir else None
+
+
 def default_voices_dir() -> Path:
     env = os.environ.get(VOICES_ENV)
     if env:
@@ -314,7 +319,7 @@ class VibeVoiceSpeech(LazyModel):
         return rank_candidates(out, attrs, lang)
 
     def bank_for(self, voices_dir: str | Path | None = None) -> VoiceBank:
-        """The voice bank of a project folder (the renderer passes the project's), or the default one."""
+        """The voice bank in a folder (a project's voices/ folder), or the default one."""
         if not voices_dir:
             return self.bank
         key = str(Path(voices_dir).expanduser().resolve())
@@ -357,14 +362,14 @@ class VibeVoiceSpeech(LazyModel):
         """Identity of the voice this request will be spoken in: a hash of the locked voice's record, or "" when
         none is locked yet (the first line designs and locks one). Part of the render cache key, so picking
         another voice for a character re-renders that character's lines and nothing else."""
-        found = self.bank_for(request.voices_dir).get(voice_key(*self.speaker(request)))
+        found = self.bank_for(_voices_of(request)).get(voice_key(*self.speaker(request)))
         if found is None:
             return ""
         return hashlib.sha256(json.dumps(found[1], sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _voice_for(self, request: ClipRequest, cancel: CancelToken | None) -> tuple[np.ndarray, dict, bool]:
         character, voice_instruction = self.speaker(request)
-        found = self.locked_voice(character, voice_instruction, request.voices_dir)
+        found = self.locked_voice(character, voice_instruction, _voices_of(request))
         if found is not None:
             return found[0], found[1], False
         # the designed voice depends only on who speaks, never on the line (so the first line is not special)
@@ -374,8 +379,8 @@ class VibeVoiceSpeech(LazyModel):
             k: v for k, v in (request.attributes or {}).items() if k in ("gender", "age")}
         seed = int(voice_key(character, voice_instruction)[:6], 16)
         ranked = self.design_voice(voice_instruction, voice_attrs, request.language, seed=seed, cancel=cancel)
-        meta = self.lock_voice(character, voice_instruction, ranked[0], voice_attrs, request.voices_dir)
-        found = self.locked_voice(character, voice_instruction, request.voices_dir)
+        meta = self.lock_voice(character, voice_instruction, ranked[0], voice_attrs, _voices_of(request))
+        found = self.locked_voice(character, voice_instruction, _voices_of(request))
         assert found is not None
         return found[0], meta, True
 
