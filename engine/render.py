@@ -23,6 +23,8 @@ from .session import Session
 
 RENDER_VERSION = 1  # bump when rendering changes in a way that must invalidate cached takes
 BED_QUANTUM = 5.0  # background sound beds are rendered in whole 5 s steps so small ripples reuse them
+MUSIC_WEIGHT = 3.0  # when fitting a story to its target, music takes 3× its share of the stretch
+MAX_SOUND_GROWTH = 2.0  # ... and a sound clip at most doubles while anything else can grow
 
 
 @dataclass
@@ -245,7 +247,10 @@ class Renderer:
         """Once speech lengths are known, stretch or shrink the never-rendered foreground sound and music
         clips so the story meets its target length. Clips that were rendered before keep their length, so
         later edits ripple like in an editor instead of re-timing (and re-rendering) the whole story.
-        Returns the seconds added (negative: removed)."""
+
+        Music takes MUSIC_WEIGHT times its share (it is composed to any length), and a sound grows to at most
+        MAX_SOUND_GROWTH times its planned length while other clips can take the rest: a door slam stretched
+        from 2 s to 10 s is 8 s of nothing. Returns the seconds added (negative: removed)."""
         plan = self.plan
         elastic = [s for s in plan.segments if s.track == "foreground" and s.kind != "speech"
                    and not s.takes and not s.locked]
@@ -253,14 +258,35 @@ class Renderer:
         if not elastic or abs(residual) < 0.05:
             return 0.0
         floor = 1.0
-        room = sum(s.duration for s in elastic)
+        weight = {s.id: s.duration * (MUSIC_WEIGHT if s.kind == "music" else 1.0) for s in elastic}
+        new = {s.id: s.duration for s in elastic}
         if residual < 0:
-            residual = max(residual, -(room - floor * len(elastic)))
+            room = sum(s.duration - floor for s in elastic if s.duration > floor)
+            residual = max(residual, -room)
+            total_w = sum(weight.values())
+            for s in elastic:
+                new[s.id] = max(floor, s.duration + residual * weight[s.id] / total_w)
+        else:
+            cap = {s.id: s.duration * MAX_SOUND_GROWTH if s.kind == "sound" else math.inf for s in elastic}
+            free, left = {s.id for s in elastic}, residual
+            while left > 1e-9:
+                if not free:  # every clip is at its cap: the rest is shared without caps
+                    free, cap = {s.id for s in elastic}, {s.id: math.inf for s in elastic}
+                total_w = sum(weight[i] for i in free)
+                share = {i: left * weight[i] / total_w for i in free}
+                over = {i for i in free if new[i] + share[i] > cap[i]}
+                if not over:
+                    for i in free:
+                        new[i] += share[i]
+                    break
+                for i in over:  # fill these to their cap, then share what is left among the others
+                    left -= cap[i] - new[i]
+                    new[i] = cap[i]
+                free -= over
         changed = 0.0
         for s in elastic:
-            new = max(floor, s.duration + residual * s.duration / room)
-            changed += new - s.duration
-            s.duration = round(new, 3)
+            changed += round(new[s.id], 3) - s.duration
+            s.duration = round(new[s.id], 3)
         return changed
 
     def regenerate(self, segment_id: str, new_seed: bool = True, cancel: CancelToken | None = None) -> Take:

@@ -153,3 +153,28 @@ def test_first_render_fits_the_target_and_later_edits_only_ripple(tmp_path):
     assert report.rendered == ["b"]  # the edit ripples: nothing else is re-timed or re-rendered
     assert plan.segment("a").duration == a_len
     assert layout(plan).total < 20.0
+
+
+def test_fitting_the_target_stretches_music_before_one_shot_sounds(tmp_path):
+    """Speech much shorter than planned leaves a gap: music (composed to any length) takes most of it, and a
+    one-shot sound at most doubles, so the story does not get seconds of stretched silence after a door slam."""
+    plan = Plan.from_dict({"sample_rate": SR, "target_duration": 40.0, "segments": [
+        {"id": "door", "kind": "sound", "duration": 2.0, "caption": "a door slams"},
+        {"id": "b", "kind": "speech", "duration": 20.0, "text": "Who is there?"},
+        {"id": "tune", "kind": "music", "duration": 8.0, "caption": "sad piano"},
+        {"id": "rain", "kind": "sound", "duration": 10.0, "caption": "rain"}]})
+    r = Renderer(Session("offline"), Project.create(tmp_path / "p", plan))
+    r.render()
+    assert layout(plan).total == pytest.approx(40.0, abs=0.05)
+    door, tune, rain = (plan.segment(i).duration for i in ("door", "tune", "rain"))
+    assert door <= 4.0 + 1e-6 and rain <= 20.0 + 1e-6  # sounds at most double
+    assert tune - 8.0 > (rain - 10.0) and tune - 8.0 > 3 * (door - 2.0)  # music takes the largest share
+
+
+def test_fitting_still_meets_the_target_when_every_sound_is_capped(tmp_path):
+    plan = Plan.from_dict({"sample_rate": SR, "target_duration": 30.0, "segments": [
+        {"id": "door", "kind": "sound", "duration": 2.0, "caption": "a door slams"},
+        {"id": "b", "kind": "speech", "duration": 26.0, "text": "Hello."}]})
+    r = Renderer(Session("offline"), Project.create(tmp_path / "p", plan))
+    r.render()
+    assert layout(plan).total == pytest.approx(30.0, abs=0.05)  # the target wins over the cap
