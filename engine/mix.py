@@ -437,6 +437,8 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
     hop = sub_block_hop(sr)
 
     def remeasure(regions: list[tuple[int, int]]) -> float:
+        if not regions:
+            return gated_loudness(power * 10 ** (gain_db / 10))
         lo, hi = np.array(regions).T
         touched = np.unique(_ranges(lo // hop, np.minimum(power.size, -(-hi // hop))))
         power[touched] = np.concatenate(list(_pool().map(lambda b: sub_block_power(out, sr, b, workers=1),
@@ -465,6 +467,8 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
         if tp <= settings.true_peak_db:
             break
         spans = _spans(overs, int(0.02 * sr), out.shape[0])
+        if not spans:  # over by a rounding error only, with no inter-sample over to limit: the trim below
+            break
         for lo, hi in spans:
             limit(out[lo:hi], sr, settings.true_peak_db - 0.3 - (tp - settings.true_peak_db) - gain_db)
             peaks[lo // 256: -(-hi // 256)] = block_peaks(out[lo // 256 * 256: -(-hi // 256) * 256])
