@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import audio as audio_io
-from .plan import PlanError
+from .plan import DELIVERIES, PlanError
 from .project import Project, ProjectError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -74,11 +74,23 @@ def _render(proj: Project, session, quiet: bool):
     return r, report
 
 
+def _apply_delivery(proj: Project, a) -> None:
+    """--delivery: master for that target from now on (saved in the plan)."""
+    if getattr(a, "delivery", None) and a.delivery != proj.plan.delivery:
+        proj.plan.delivery = a.delivery
+        proj.save()
+
+
 def _write_outputs(r, a, result, timeline) -> None:
+    from .delivery import TARGETS, report
+
     out = Path(a.output)
     audio_io.write(out, result.audio, result.sample_rate, getattr(a, "format", None))
     print(f"wrote {out} ({result.audio.shape[0] / result.sample_rate:.2f} s, {result.loudness:.1f} LUFS, "
           f"true peak {result.true_peak_db:.1f} dBTP)")
+    print(f"delivery: {TARGETS[r.plan.delivery].label}")
+    for check in report(result.audio, result.sample_rate, r.plan.delivery, result.loudness, result.true_peak_db):
+        print(f"  {check.line()}")
     if getattr(a, "stems", False):
         z = out.with_name(out.stem + "_stems.zip")
         z.write_bytes(audio_io.stems_zip(result.master_stems(), result.sample_rate))
@@ -94,6 +106,7 @@ def _write_outputs(r, a, result, timeline) -> None:
 
 def cmd_render(a) -> int:
     proj = _open(a.plan)
+    _apply_delivery(proj, a)
     session = _session(a.profile)
     r, report = _render(proj, session, a.quiet)
     result, timeline = r.mix(stems=a.stems)
@@ -107,6 +120,7 @@ def cmd_regen(a) -> int:
     from .render import Renderer
 
     proj = _open(a.plan)
+    _apply_delivery(proj, a)
     r = Renderer(_session(a.profile), proj)
     seg = proj.plan.segment(a.segment)
     if a.caption is not None:
@@ -137,6 +151,7 @@ def cmd_export(a) -> int:
         return EXIT_OK
     from .render import Renderer
 
+    _apply_delivery(proj, a)
     r = Renderer(_session(a.profile), proj)
     missing = [s.id for s in proj.plan.segments if s.take() is None or s.take().path is None]
     if missing:
@@ -179,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stems", action="store_true", help="also write <output>_stems.zip")
     p.add_argument("--captions", action="store_true", help="also write .srt and .vtt captions")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--delivery", choices=DELIVERIES, default=None,
+                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
     common(p)
     p.set_defaults(fn=cmd_render)
 
@@ -190,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instruction", default=None)
     p.add_argument("--text", default=None)
     p.add_argument("-o", "--output", default=None, help="also remix to this file")
+    p.add_argument("--delivery", choices=DELIVERIES, default=None,
+                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
     p.add_argument("--stems", action="store_true")
     p.add_argument("--captions", action="store_true")
     common(p)
@@ -198,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="mix (wav/flac/mp3/ogg), captions (srt/vtt) or project archive (zip)")
     p.add_argument("plan")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--delivery", choices=DELIVERIES, default=None,
+                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
     p.add_argument("--stems", action="store_true")
     common(p)
     p.set_defaults(fn=cmd_export)

@@ -47,6 +47,9 @@ class MixSettings:
     duck_release: float = 0.5
     target_lufs: float = -16.0
     true_peak_db: float = -1.0
+    # level the master by its plain RMS over the whole file instead (audiobook stores measure that, pauses
+    # included); None: by integrated loudness
+    target_rms_dbfs: float | None = None
     level_clips: bool = True
 
 
@@ -417,6 +420,15 @@ def _spans(positions: np.ndarray, pad: int, n: int) -> list[tuple[int, int]]:
     return [(max(0, int(g[0]) - pad), min(n, int(g[-1]) + pad)) for g in np.split(positions, breaks)]
 
 
+def mean_square_db(x: np.ndarray, sr: int) -> float:
+    """Plain RMS of the whole signal (all channels) in dBFS, piece by piece in float64 without a copy."""
+    total = 0.0
+    for c0, c1 in _pieces(x.shape[0], sr):
+        v = x[c0:c1].reshape(-1)
+        total += float(np.dot(v, v))
+    return 10 * np.log10(total / max(1, x.size)) if total > 0 else float("-inf")
+
+
 def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] | None = None,
            power: np.ndarray | None = None, peaks: np.ndarray | None = None) -> MixResult:
     """In place: gain to the loudness target, limit to the true-peak ceiling, and re-measure. `power` and
@@ -445,9 +457,12 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
                                                          np.array_split(touched, 2))))
         return gated_loudness(power * 10 ** (gain_db / 10))
 
+    target = settings.target_lufs
+    if settings.target_rms_dbfs is not None:  # the same gain moves RMS and loudness alike
+        target = loud + settings.target_rms_dbfs - mean_square_db(out, sr)
     gain_db, final, limited = 0.0, loud, False
     for _ in range(8):  # converges in 1-3 passes on most mixes; a lone loud transient can need more
-        step = settings.target_lufs - final
+        step = target - final
         if gain_db != 0.0 and abs(step) < 0.2:
             break
         gain_db += step

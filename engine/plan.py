@@ -26,6 +26,9 @@ MAX_SEGMENTS = 2000
 Kind = Literal["sound", "speech", "music"]
 Track = Literal["foreground", "background"]
 Language = Literal["en", "zh"]
+# what the master is made for (engine.delivery: loudness, peak ceiling, and the spec it is checked against)
+Delivery = Literal["podcast", "streaming", "broadcast", "audiobook"]
+DELIVERIES: tuple[str, ...] = Delivery.__args__
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -149,6 +152,8 @@ class Plan(_Model):
     characters: list[Character] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list, max_length=MAX_SEGMENTS)
     notes: list[str] = Field(default_factory=list, description="planner remarks shown to the user")
+    delivery: Delivery = Field("podcast", description="what the master is made for: its loudness, peak ceiling "
+                                                      "and the spec the export is checked against")
 
     @field_validator("schema_version")
     @classmethod

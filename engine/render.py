@@ -16,6 +16,7 @@ import numpy as np
 from . import instruct
 from .audio import fit_length, resample
 from .backends.base import Cancelled, CancelToken, Capabilities, ClipRequest, Clip
+from .delivery import mix_settings
 from .mix import MixBuffers, MixResult, MixSettings, integrated_loudness, mix
 from .plan import Plan, Segment, Take, Timeline, layout
 from .project import Project
@@ -316,11 +317,12 @@ class Renderer:
         return clips, lufs
 
     def mix(self, stems: bool = False) -> tuple[MixResult, Timeline]:
-        """Mix and master the active takes (into this renderer's reusable buffers). `stems=True` also keeps
-        the per-track stems for export."""
+        """Mix and master the active takes (into this renderer's reusable buffers) for the plan's delivery
+        target. `stems=True` also keeps the per-track stems for export."""
         timeline = layout(self.plan)
         clips, lufs = self.active_audio()
-        return mix(self.plan, timeline, clips, self.settings, lufs, self.buffers, stems), timeline
+        settings = mix_settings(self.settings, self.plan.delivery)
+        return mix(self.plan, timeline, clips, settings, lufs, self.buffers, stems), timeline
 
 
 def _request_summary(req: ClipRequest) -> dict:

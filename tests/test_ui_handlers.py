@@ -539,3 +539,21 @@ def test_a_failing_clip_is_flagged_and_the_rest_still_mix(monkeypatch, ws):
     assert mix.value is not None and f"not rendered (silent in the mix): {target.id}" in loud
     info = h.clip_views(ws, target.id)[1]
     assert "last render failed: BackendError" in info
+
+
+def test_delivery_target_remasters_reports_and_is_saved(rendered):
+    try:
+        ws, plan_json, _image, _mix, loud = h.set_delivery("broadcast", rendered)
+        assert json.loads(plan_json)["delivery"] == "broadcast" and Plan.from_json(
+            (rendered.project.root / "plan.json").read_text()).delivery == "broadcast"
+        assert "Mastered for **Broadcast, EBU R128" in loud and "✓ integrated loudness: -23.0 LUFS" in loud
+        assert h.delivery_value(ws).value == "broadcast"
+        wav = h.export("wav", ws)
+        import pyloudnorm
+
+        audio, sr = sf.read(wav)
+        assert pyloudnorm.Meter(sr).integrated_loudness(audio) == pytest.approx(-23.0, abs=0.5)
+        with pytest.raises(gr.Error, match="Unknown delivery target 'radio'"):
+            h.set_delivery("radio", ws)
+    finally:
+        h.set_delivery("podcast", rendered)

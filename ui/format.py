@@ -39,12 +39,19 @@ def statuses(plan: Plan, renderer=None, failed: dict[str, str] | None = None,
     return out
 
 
-def loudness_text(result, duration: float | None = None) -> str:
+def loudness_text(result, duration: float | None = None, delivery: str | None = None) -> str:
+    """The master's measurements, and (with `delivery`) each requirement of that target, passed or not."""
     if result is None:
         return ""
     d = duration if duration is not None else result.audio.shape[0] / result.sample_rate
     lines = [f"**{result.loudness:.1f} LUFS** integrated · true peak **{result.true_peak_db:.1f} dBTP** · "
              f"{d:.2f} s · {result.sample_rate} Hz" + (" · limited" if result.limited else "")]
+    if delivery is not None:
+        from engine.delivery import TARGETS, report
+
+        lines.append(f"\nMastered for **{TARGETS[delivery].label}**")
+        lines += [f"- {c.line()}" for c in report(result.audio, result.sample_rate, delivery, result.loudness,
+                                                     result.true_peak_db)]
     lines += [f"- ⚠ {w}" for w in result.warnings]
     return "\n".join(lines)
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from engine import audio as audio_io, qa
 from engine.backends.base import CancelToken
+from engine.delivery import TARGETS
 from engine.plan import Plan, PlanError, layout
 from engine.project import ProjectError
 
@@ -167,7 +168,7 @@ def _mix_views(ws: Workspace) -> tuple[Any, Any, str]:
     image = timeline_image(ws, result)
     subs = [{"text": text, "timestamp": [round(a, 3), round(b, 3)]} for a, b, text in audio_io.caption_cues(plan, tl)]
     missing = [s.id for s in plan.segments if s.take() is None or s.take().path is None]
-    loud = fmt.loudness_text(result, dur)
+    loud = fmt.loudness_text(result, dur, plan.delivery)
     if missing:
         loud += f"\n- not rendered (silent in the mix): {', '.join(missing)}"
     return image, gr.Audio(value=str(path), subtitles=subs or None), loud
@@ -588,6 +589,25 @@ def use_take(seg_id: str | None, take_id: str | None, ws: Workspace | None):
     ws.project.save()
     image, mix, loud = mix_views(ws)
     return (ws, *clip_views(ws, sid), table_value(ws), _json(ws), image, mix, loud)
+
+
+DELIVERY_CHOICES = [(t.short, name) for name, t in TARGETS.items()]
+
+
+def set_delivery(delivery: str, ws: Workspace | None):
+    """Master for another target (saved with the plan); the mix and its compliance report follow."""
+    ws = require_plan(ws)
+    _not_busy(ws)
+    if delivery not in TARGETS:
+        raise gr.Error(f"Unknown delivery target {delivery!r}; choose one of {', '.join(TARGETS)}.")
+    ws.plan.delivery = delivery
+    ws.project.save()
+    return (ws, _json(ws), *mix_views(ws))
+
+
+def delivery_value(ws: Workspace | None):
+    """The plan's delivery target, for the selector after a plan is made or opened."""
+    return gr.Dropdown(value=ws.plan.delivery) if ws is not None and ws.plan is not None else gr.Dropdown()
 
 
 def set_lock(seg_id: str | None, locked: bool, ws: Workspace | None):

@@ -73,6 +73,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # export
     "export_hdr": ("### Export", "### 导出"),
     "export_what": ("What to export", "导出内容"),
+    "delivery": ("Master for", "母带目标"),
     "export_btn": ("Export", "导出"),
     "export_file": ("Download", "下载"),
     "import_btn": ("Open project (.zip)…", "打开项目（.zip）…"),

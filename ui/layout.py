@@ -141,6 +141,8 @@ def build_ui() -> gr.Blocks:
 
                 gr.Markdown(t("export_hdr"))
                 with gr.Row(equal_height=False):
+                    delivery = gr.Dropdown(h.DELIVERY_CHOICES, value="podcast", label=t("delivery"),
+                                           elem_id="delivery", min_width=240)
                     export_what = gr.Dropdown(h.EXPORT_KINDS, value="wav", label=t("export_what"),
                                               elem_id="export-what", min_width=120)
                     with gr.Column(min_width=160):
@@ -223,17 +225,20 @@ def build_ui() -> gr.Blocks:
 
         plan_btn.click(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
                        api_name="plan", **GPU).then(
-            h.after_plan, [ws], views_out + clip_out, api_name="after_plan", **PRIVATE)
+            h.after_plan, [ws], views_out + clip_out, api_name="after_plan", **PRIVATE).then(
+            h.delivery_value, [ws], delivery, api_name="delivery_after_plan", **PRIVATE)
         instruction.submit(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
                            api_name="plan_submit", **GPU, **PRIVATE).then(
-            h.after_plan, [ws], views_out + clip_out, api_name="after_plan_submit", **PRIVATE)
+            h.after_plan, [ws], views_out + clip_out, api_name="after_plan_submit", **PRIVATE).then(
+            h.delivery_value, [ws], delivery, api_name="delivery_after_plan_submit", **PRIVATE)
 
         table.input(h.edit_table, [table, ws], story_out, api_name="edit").then(
             views, [ws], views_out, api_name="views_after_edit", **PRIVATE)
         chars.input(h.edit_characters, [chars, ws], story_out, api_name="edit_characters", **PRIVATE).then(
             views, [ws], views_out, api_name="views_after_characters", **PRIVATE)
         json_btn.click(h.apply_json, [plan_json, ws], story_out, api_name="apply_json", **PRIVATE).then(
-            views, [ws], views_out, api_name="views_after_json", **PRIVATE)
+            views, [ws], views_out, api_name="views_after_json", **PRIVATE).then(
+            h.delivery_value, [ws], delivery, api_name="delivery_after_json", **PRIVATE)
         for btn, fn, name in ((add_btn, h.add_seg, "add_segment"), (del_btn, h.delete_seg, "delete_segment"),
                               (up_btn, h.move_up, "move_up"), (down_btn, h.move_down, "move_down")):
             btn.click(fn, [picker, ws], story_out + clip_out, api_name=name, **PRIVATE).then(
@@ -258,8 +263,10 @@ def build_ui() -> gr.Blocks:
         lock.input(h.set_lock, [picker, lock, ws], [ws, table, plan_json], api_name="set_lock", **PRIVATE)
 
         export_btn.click(h.export, [export_what, ws], export_file, api_name="export")
+        delivery.input(h.set_delivery, [delivery, ws], [ws, plan_json, *views_out], api_name="set_delivery")
         import_btn.upload(h.open_project, [import_btn, ws], story_out, api_name="open_project", **GPU).then(
-            h.after_plan, [ws], views_out + clip_out, api_name="after_open", **PRIVATE)
+            h.after_plan, [ws], views_out + clip_out, api_name="after_open", **PRIVATE).then(
+            h.delivery_value, [ws], delivery, api_name="delivery_after_open", **PRIVATE)
 
         # Instruct tab
         compose_in = [inst_kind, inst_lang, *speech_dd, *music_dd]
