@@ -26,6 +26,21 @@ MAX_SEGMENTS = 2000
 Kind = Literal["sound", "speech", "music"]
 Track = Literal["foreground", "background"]
 Language = Literal["en", "zh"]
+MAX_PRONUNCIATIONS = 500
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def spoken_text(text: str, pronunciations: dict[str, str]) -> str:
+    """`text` as the speech models should read it: every listed word replaced by how to say it, in one pass
+    (a replacement is never replaced again). Latin words match whole and ignore case; Chinese matches as written."""
+    if not pronunciations or not text:
+        return text
+    keys = sorted(pronunciations, key=len, reverse=True)  # the longest entry wins where entries overlap
+    alts = [re.escape(k) if _CJK_CHAR.search(k) else rf"(?<!\w){re.escape(k)}(?!\w)" for k in keys]
+    lookup = {k.casefold(): v for k, v in pronunciations.items()}
+    return re.sub("|".join(alts), lambda m: lookup.get(m.group(0).casefold(), m.group(0)), text, flags=re.IGNORECASE)
+
+
 # what the master is made for (engine.delivery: loudness, peak ceiling, and the spec it is checked against)
 Delivery = Literal["podcast", "streaming", "broadcast", "audiobook"]
 DELIVERIES: tuple[str, ...] = Delivery.__args__
@@ -154,6 +169,24 @@ class Plan(_Model):
     notes: list[str] = Field(default_factory=list, description="planner remarks shown to the user")
     delivery: Delivery = Field("podcast", description="what the master is made for: its loudness, peak ceiling "
                                                       "and the spec the export is checked against")
+    pronunciations: dict[str, str] = Field(
+        default_factory=dict, max_length=MAX_PRONUNCIATIONS,
+        description="word → how the speech models should say it (e.g. 'Siobhan': 'shi-vawn'); captions keep "
+                    "the written word")
+
+    @field_validator("pronunciations")
+    @classmethod
+    def _pronunciations(cls, v: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for word, say in v.items():
+            word, say = " ".join(str(word).split()), " ".join(str(say).split())
+            if not word or not say:
+                raise ValueError(f"pronunciation {word or say!r}: both the word and how to say it are needed")
+            if len(word) > 100 or len(say) > 200:
+                raise ValueError(f"pronunciation {word[:40]!r}: at most 100 characters for the word and 200 for "
+                                 "how to say it")
+            out[word] = say
+        return out
 
     @field_validator("schema_version")
     @classmethod

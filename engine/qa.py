@@ -39,7 +39,7 @@ from .analysis_speech import active_mask, f0_median
 from .backends.base import Cancelled
 from .loudness import integrated_loudness
 from .mix import ROLE_LUFS
-from .plan import Plan, Segment, Take
+from .plan import Plan, Segment, Take, spoken_text
 from .qa_signal import seam_score
 
 if TYPE_CHECKING:
@@ -154,6 +154,7 @@ class QAContext:
     peers_f0: tuple[float, ...] = ()  # the character's other lines: F0 medians (Hz) with their requested pitch removed
     asr: Any = True  # True: the shared recogniser; a Recognizer; False/None: no ASR round-trip
     limits: QALimits = field(default_factory=QALimits)
+    script: str | None = None  # what the speech model was asked to say (the plan's pronunciations applied)
 
 
 # ------------------------------------------------------------------------------------------- measurements
@@ -541,7 +542,8 @@ def _check_speech(seg: Segment, take: Take, audio: np.ndarray, sr: int, language
     # pauses longer than the script asked for
     inner = mask[on[0]:on[-1] + 1]
     gaps = sorted((g * 0.01 for _, g in _runs(~inner)), reverse=True)
-    asked = sorted(requested_pauses(seg.text), reverse=True)
+    script = seg.text if ctx.script is None else ctx.script
+    asked = sorted(requested_pauses(script), reverse=True)
     excess = [g - (asked[i] if i < len(asked) else 0.0) for i, g in enumerate(gaps)]
     worst = max(excess, default=0.0)
     m["longest_pause_s"] = _fmt(gaps[0] if gaps else 0.0)
@@ -558,7 +560,7 @@ def _check_speech(seg: Segment, take: Take, audio: np.ndarray, sr: int, language
         issues.append(Issue("truncated", f"the line is cut off: its last 30 ms are still at speech level "
                                          f"({end_db:+.0f} dB against the line)", _fmt(end_db), lim.end_level_db))
 
-    words = script_text(seg.text)
+    words = script_text(script)
     # speaking rate in syllables per second of speech, the pauses written in the text excluded
     n_syl = syllables(words)
     speaking = max(active - sum(asked), 0.1)
@@ -673,6 +675,7 @@ def context_for(renderer: "Renderer", seg: Segment, take: Take | None = None, as
     ctx = QAContext(asr=asr, limits=limits or QALimits())
     if seg.kind == "speech":
         ctx.peers_f0 = _peer_f0(renderer, seg)
+        ctx.script = spoken_text(seg.text, renderer.plan.pronunciations)
         return ctx
     req = _request(take) if take is not None else {}
     ctx.request_duration = req.get("duration")

@@ -18,7 +18,7 @@ from .audio import fit_length, resample
 from .backends.base import Cancelled, CancelToken, Capabilities, ClipRequest, Clip
 from .delivery import mix_settings
 from .mix import MixBuffers, MixResult, MixSettings, integrated_loudness, mix
-from .plan import Plan, Segment, Take, Timeline, layout
+from .plan import Plan, Segment, Take, Timeline, layout, spoken_text
 from .project import Project
 from .session import Session
 
@@ -97,7 +97,8 @@ class Renderer:
             duration = seg.duration + self.handle(seg)
         ch = plan.character(seg.character)
         return ClipRequest(
-            kind=seg.kind, caption=seg.caption, text=seg.text, instruction=seg.instruction,
+            kind=seg.kind, caption=seg.caption, instruction=seg.instruction,
+            text=spoken_text(seg.text, plan.pronunciations) if seg.kind == "speech" else seg.text,
             attributes=resolved_attributes(plan, seg), voice=ch.voice.instruction if ch else "",
             character=seg.character or "", duration=round(duration, 3), language=plan.language,
             seed=plan.segment_seed(seg), project_dir=str(self.project.root),

@@ -95,3 +95,17 @@ def test_segment_seed_is_stable_and_distinct():
     assert len(set(seeds)) == len(seeds)
     assert seeds == [story().segment_seed(s) for s in story().segments]
     assert Segment(id="x", kind="sound", duration=1, seed=7).seed == 7
+
+
+def test_spoken_text_replaces_whole_words_once_and_chinese_as_written():
+    from engine.plan import spoken_text
+
+    say = {"Ann": "Anne", "Anne": "Annie", "Dr.": "Doctor", "New York": "noo york", "重庆": "崇庆"}
+    assert spoken_text("ann met Dr. Ann in New York, not Anna.", say) == "Anne met Doctor Anne in noo york, not Anna."
+    assert spoken_text("Anne", say) == "Annie"  # one pass: Ann→Anne is not replaced again
+    assert spoken_text("我去重庆。", say) == "我去崇庆。"
+    assert spoken_text("nothing here", {}) == "nothing here"
+    with pytest.raises(PlanError, match="both the word and how to say it"):
+        Plan.from_dict({"pronunciations": {"Ann": "   "}})
+    p = Plan.from_dict({"pronunciations": {"  Siobhan ": "shi  vawn"}})
+    assert p.pronunciations == {"Siobhan": "shi vawn"} and Plan.from_json(p.to_json()).pronunciations == p.pronunciations

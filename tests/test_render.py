@@ -178,3 +178,23 @@ def test_fitting_still_meets_the_target_when_every_sound_is_capped(tmp_path):
     r = Renderer(Session("offline"), Project.create(tmp_path / "p", plan))
     r.render()
     assert layout(plan).total == pytest.approx(30.0, abs=0.05)  # the target wins over the cap
+
+
+def test_pronunciations_reach_only_the_speech_model_and_only_lines_that_use_them(tmp_path):
+    plan = Plan.from_dict({"sample_rate": SR, "target_duration": 12.0, "segments": [
+        {"id": "a", "kind": "speech", "duration": 3.0, "text": "Siobhan opened the door."},
+        {"id": "b", "kind": "speech", "duration": 3.0, "text": "The wind was cold."},
+        {"id": "c", "kind": "sound", "duration": 3.0, "caption": "Siobhan's door creaks"}]})
+    r = Renderer(Session("offline"), Project.create(tmp_path / "p", plan))
+    assert r.render().ok
+    plan.pronunciations = {"siobhan": "shi-vawn"}
+    assert r.request_for(plan.segment("a")).text == "shi-vawn opened the door."
+    assert r.request_for(plan.segment("c")).caption == "Siobhan's door creaks"  # sound captions are not spoken
+    assert [s.id for s in plan.segments if r.is_dirty(s)] == ["a"]
+    assert r.render().rendered == ["a"]
+    from engine import audio as audio_io
+
+    assert "Siobhan opened the door." in audio_io.srt(plan, layout(plan))  # captions keep the written word
+    from engine import qa
+
+    assert qa.context_for(r, plan.segment("a")).script == "shi-vawn opened the door."

@@ -547,7 +547,7 @@ def test_delivery_target_remasters_reports_and_is_saved(rendered):
         assert json.loads(plan_json)["delivery"] == "broadcast" and Plan.from_json(
             (rendered.project.root / "plan.json").read_text()).delivery == "broadcast"
         assert "Mastered for **Broadcast, EBU R128" in loud and "✓ integrated loudness: -23.0 LUFS" in loud
-        assert h.delivery_value(ws).value == "broadcast"
+        assert h.plan_extras(ws)[0].value == "broadcast"
         wav = h.export("wav", ws)
         import pyloudnorm
 
@@ -557,3 +557,21 @@ def test_delivery_target_remasters_reports_and_is_saved(rendered):
             h.set_delivery("radio", ws)
     finally:
         h.set_delivery("podcast", rendered)
+
+
+def test_pronunciations_edit_validates_and_marks_only_lines_that_use_them(rendered):
+    ws = rendered
+    line = next(s for s in ws.plan.segments if s.kind == "speech")
+    word = line.text.split()[0].strip(",.!?\"")
+    try:
+        out = h.edit_pronunciations(f"# names\n{word} = zzz-{word.lower()}\n", ws)
+        assert json.loads(out[2])["pronunciations"] == {word: f"zzz-{word.lower()}"}
+        assert h.plan_extras(ws)[1].value == f"{word} = zzz-{word.lower()}"
+        dirty = [s.id for s in ws.plan.segments if ws.renderer.is_dirty(s)]
+        assert line.id in dirty and all(ws.plan.segment(i).kind == "speech" for i in dirty)
+        bad = h.edit_pronunciations("Siobhan shi-vawn", ws)  # no '=': refused, plan unchanged
+        assert "pronunciations line 1" in bad[4] and json.loads(bad[2])["pronunciations"] == {
+            word: f"zzz-{word.lower()}"}
+    finally:
+        h.edit_pronunciations("", ws)
+    assert not any(ws.renderer.is_dirty(s) for s in ws.plan.segments)  # back as it was: cached takes again

@@ -9,6 +9,7 @@ handler restores the last valid view).
 from __future__ import annotations
 
 import contextvars
+import json
 import queue
 import re
 import threading
@@ -605,9 +606,42 @@ def set_delivery(delivery: str, ws: Workspace | None):
     return (ws, _json(ws), *mix_views(ws))
 
 
-def delivery_value(ws: Workspace | None):
-    """The plan's delivery target, for the selector after a plan is made or opened."""
-    return gr.Dropdown(value=ws.plan.delivery) if ws is not None and ws.plan is not None else gr.Dropdown()
+def plan_extras(ws: Workspace | None):
+    """The plan's delivery target and pronunciations, for their inputs after a plan is made, opened or edited
+    as JSON."""
+    if ws is None or ws.plan is None:
+        return gr.Dropdown(), gr.Textbox()
+    return gr.Dropdown(value=ws.plan.delivery), gr.Textbox(value=pronunciations_text(ws.plan))
+
+
+def pronunciations_text(plan: Plan | None) -> str:
+    return "\n".join(f"{w} = {say}" for w, say in (plan.pronunciations if plan is not None else {}).items())
+
+
+def parse_pronunciations(text: str) -> dict[str, str]:
+    """'word = how to say it', one per line; blank lines and lines starting with # are skipped."""
+    out: dict[str, str] = {}
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, sep, say = line.partition("=")
+        if not sep or not word.strip() or not say.strip():
+            raise ValueError(f"pronunciations line {n} ({line[:40]!r}): write it as `word = how to say it`")
+        out[word.strip()] = say.strip()
+    return out
+
+
+def edit_pronunciations(text: str, ws: Workspace | None):
+    """How the speech models should say some words (the script and captions keep them as written). Lines that
+    use a changed word become dirty; nothing else re-renders."""
+    if (why := _not_editable(ws)) is not None:
+        return _rejected(ws, why)
+    try:
+        plan = Plan.from_dict({**json.loads(ws.plan.to_json()), "pronunciations": parse_pronunciations(text)})
+    except (ValueError, PlanError) as e:
+        return _rejected(ws, str(e))
+    return _edited(ws, plan)
 
 
 def set_lock(seg_id: str | None, locked: bool, ws: Workspace | None):

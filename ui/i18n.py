@@ -74,6 +74,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_hdr": ("### Export", "### 导出"),
     "export_what": ("What to export", "导出内容"),
     "delivery": ("Master for", "母带目标"),
+    "pronunciations": ("Pronunciations (one per line: word = how to say it; captions keep the word)",
+                       "发音（每行一条：词 = 读法；字幕保留原词）"),
     "export_btn": ("Export", "导出"),
     "export_file": ("Download", "下载"),
     "import_btn": ("Open project (.zip)…", "打开项目（.zip）…"),
