@@ -154,7 +154,6 @@ class QAContext:
     peers_f0: tuple[float, ...] = ()  # the character's other lines: F0 medians (Hz) with their requested pitch removed
     asr: Any = True  # True: the shared recogniser; a Recognizer; False/None: no ASR round-trip
     limits: QALimits = field(default_factory=QALimits)
-    script: str | None = None  # what the speech model was asked to say (the plan's pronunciations applied)
 
 
 # ------------------------------------------------------------------------------------------- measurements
@@ -475,7 +474,9 @@ def check_clip(seg: Segment, take: Take, audio: np.ndarray, sr: int, plan: Plan,
                                 lim.loudness_lu if off > 0 else -quiet_limit))
 
     if seg.kind == "speech":
-        _check_speech(seg, take, audio, sr, language, attrs, ctx, issues, notes, m)
+        # checked against what the model was asked to say: the line with the plan's pronunciations applied
+        script = spoken_text(seg.text, plan.pronunciations)
+        _check_speech(seg, script, take, audio, sr, language, attrs, ctx, issues, notes, m)
     else:
         _check_fixed(seg, take, audio, sr, req, ctx, issues, notes, m)
     return QAResult(not issues, issues, m, notes)
@@ -519,7 +520,7 @@ def _check_fixed(seg: Segment, take: Take, audio: np.ndarray, sr: int, req: dict
             issues.append(Issue("seam", f"a click where two chunks were joined at {t:.1f} s", _fmt(r), lim.click_ratio))
 
 
-def _check_speech(seg: Segment, take: Take, audio: np.ndarray, sr: int, language: str, attrs: dict,
+def _check_speech(seg: Segment, script: str, take: Take, audio: np.ndarray, sr: int, language: str, attrs: dict,
                   ctx: QAContext, issues: list[Issue], notes: list[str], m: dict) -> None:
     lim = ctx.limits
     mono = _mono(audio)
@@ -542,7 +543,6 @@ def _check_speech(seg: Segment, take: Take, audio: np.ndarray, sr: int, language
     # pauses longer than the script asked for
     inner = mask[on[0]:on[-1] + 1]
     gaps = sorted((g * 0.01 for _, g in _runs(~inner)), reverse=True)
-    script = seg.text if ctx.script is None else ctx.script
     asked = sorted(requested_pauses(script), reverse=True)
     excess = [g - (asked[i] if i < len(asked) else 0.0) for i, g in enumerate(gaps)]
     worst = max(excess, default=0.0)
@@ -675,7 +675,6 @@ def context_for(renderer: "Renderer", seg: Segment, take: Take | None = None, as
     ctx = QAContext(asr=asr, limits=limits or QALimits())
     if seg.kind == "speech":
         ctx.peers_f0 = _peer_f0(renderer, seg)
-        ctx.script = spoken_text(seg.text, renderer.plan.pronunciations)
         return ctx
     req = _request(take) if take is not None else {}
     ctx.request_duration = req.get("duration")

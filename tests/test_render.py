@@ -197,4 +197,15 @@ def test_pronunciations_reach_only_the_speech_model_and_only_lines_that_use_them
     assert "Siobhan opened the door." in audio_io.srt(plan, layout(plan))  # captions keep the written word
     from engine import qa
 
-    assert qa.context_for(r, plan.segment("a")).script == "shi-vawn opened the door."
+    class Heard:  # a recogniser that hears the respelled name, as a real one would
+        name, languages = "fixed transcript", ("en",)
+
+        def transcribe(self, audio, sr, language="en"):
+            return "shi vawn opened the door"
+
+    seg = plan.segment("a")
+    audio = r.project.read_take(seg.take())
+    res = qa.check_clip(seg, seg.take(), audio, SR, plan, qa.QAContext(asr=Heard()))
+    assert res.metrics["wer"] == 0.0  # scored against what the model was asked to say ...
+    plain = plan.model_copy(update={"pronunciations": {}})
+    assert qa.check_clip(seg, seg.take(), audio, SR, plain, qa.QAContext(asr=Heard())).metrics["wer"] > 0.3
