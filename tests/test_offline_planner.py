@@ -16,6 +16,7 @@ from engine.backends.offline.planner import (
 )
 from engine.instruct import parse_music, parse_speech
 from engine.plan import Plan, layout
+from engine.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = json.loads((ROOT / "presets" / "stories.json").read_text(encoding="utf-8"))["stories"]
@@ -305,3 +306,14 @@ def test_script_and_instructaudio_dialogue_lines(planner):
     plan = planner.plan("[S0] 你好呀，今天天气怎么样？\n[S1] Hello! What a sunny day!", duration=20)
     assert [s.text for s in plan.segments if s.kind == "speech"] == ["你好呀，今天天气怎么样？", "Hello! What a sunny day!"]
     assert len({s.character for s in plan.segments if s.kind == "speech"}) == 2
+
+
+def test_duration_sentence_after_a_quoted_line_is_not_an_event():
+    from engine.backends.offline.planner import parse_duration
+
+    text = ('In a quiet cafe, Anna says, "I got the job!" Her friend Tom laughs and replies, "I knew you would." '
+            'The total duration is 10 seconds.')
+    seconds, rest = parse_duration(text)
+    assert seconds == 10.0 and rest.endswith('"I knew you would."') and "duration" not in rest
+    plan = Session("offline").plan(text)
+    assert not any("duration" in s.caption.lower() for s in plan.segments)

@@ -575,3 +575,22 @@ def test_pronunciations_edit_validates_and_marks_only_lines_that_use_them(render
     finally:
         h.edit_pronunciations("", ws)
     assert not any(ws.renderer.is_dirty(s) for s in ws.plan.segments)  # back as it was: cached takes again
+
+
+def test_voice_preview_is_the_voice_the_story_uses(rendered):
+    from engine.analysis_speech import f0_median
+
+    ws = rendered
+    names = h.plan_extras(ws)[2]
+    assert names.choices and {c[0] if isinstance(c, tuple) else c for c in names.choices} == {"Anna", "Tom"}
+    f0 = {}
+    for name in ("Anna", "Tom"):
+        audio, sr = sf.read(h.preview_voice(name, ws).value["path"])
+        assert len(audio) / sr > 0.5
+        f0[name] = f0_median(audio, sr)
+    assert f0["Anna"] > 1.3 * f0["Tom"]  # she sounds like a woman and he like a man, as in the story
+    anna_line = next(s for s in ws.plan.segments if s.character == "Anna")
+    take = ws.project.read_take(anna_line.take())
+    assert f0["Anna"] == pytest.approx(f0_median(take, ws.plan.sample_rate), rel=0.12)  # her first line's voice
+    with pytest.raises(gr.Error, match="Choose a character"):
+        h.preview_voice("Nobody", ws)

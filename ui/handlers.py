@@ -23,7 +23,7 @@ import pandas as pd
 from engine import audio as audio_io, qa
 from engine.backends.base import CancelToken
 from engine.delivery import TARGETS
-from engine.plan import Plan, PlanError, layout
+from engine.plan import Plan, PlanError, Segment, layout
 from engine.project import ProjectError
 
 from . import direct, format as fmt
@@ -607,11 +607,38 @@ def set_delivery(delivery: str, ws: Workspace | None):
 
 
 def plan_extras(ws: Workspace | None):
-    """The plan's delivery target and pronunciations, for their inputs after a plan is made, opened or edited
-    as JSON."""
+    """The plan's delivery target, pronunciations and characters (for the voice preview), for their inputs after
+    a plan is made, opened or edited."""
     if ws is None or ws.plan is None:
-        return gr.Dropdown(), gr.Textbox()
-    return gr.Dropdown(value=ws.plan.delivery), gr.Textbox(value=pronunciations_text(ws.plan))
+        return gr.Dropdown(), gr.Textbox(), gr.Dropdown(choices=[], value=None)
+    names = [c.name for c in ws.plan.characters]
+    return (gr.Dropdown(value=ws.plan.delivery), gr.Textbox(value=pronunciations_text(ws.plan)),
+            gr.Dropdown(choices=names, value=names[0] if names else None))
+
+
+PREVIEW_LINE = {"en": "Hello. This is how I sound when I tell the story.", "zh": "你好。我讲故事的时候，就是这个声音。"}
+
+
+def preview_voice(name: str | None, ws: Workspace | None, progress=gr.Progress()):
+    """A character's voice before a long render: their first line (pronunciations applied), or a sample sentence,
+    through exactly the request a line of theirs makes, so the preview is the voice the story will use."""
+    ws = require_plan(ws)
+    _not_busy(ws)
+    plan = ws.plan
+    ch = plan.character(name) if name else None
+    if ch is None:
+        raise gr.Error("Choose a character to hear (add one in the characters table first).")
+    first = next((s for s in plan.segments if s.kind == "speech" and s.character == ch.name and s.text.strip()),
+                 None)
+    probe = Segment(id="voice-preview", kind="speech", duration=1.0, character=ch.name,
+                    text=first.text if first else PREVIEW_LINE[plan.language])
+    progress(0.1, desc=f"Speaking as {ch.name}")
+    try:
+        clip = ws.session.generate(ws.renderer.request_for(probe))
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+    path = _write_audio(ws, clip.audio, clip.sample_rate, "voice-preview.wav")
+    return gr.Audio(value=path, subtitles=[{"text": f"{ch.name}: {probe.text}", "timestamp": [0.0, clip.duration]}])
 
 
 def pronunciations_text(plan: Plan | None) -> str:

@@ -96,6 +96,11 @@ def build_ui() -> gr.Blocks:
                                              label=t("characters"), elem_id="characters", max_height=220)
                         pronunciations = gr.Textbox(label=t("pronunciations"), lines=2, max_lines=8,
                                                     placeholder="Siobhan = shi-vawn", elem_id="pronunciations")
+                        with gr.Row(equal_height=True):
+                            voice_char = gr.Dropdown([], label=t("voice_char"), elem_id="voice-char", scale=2)
+                            voice_btn = gr.Button(t("voice_btn"), size="sm", elem_id="voice-btn", scale=1)
+                        voice_audio = gr.Audio(type="filepath", interactive=False, label=t("voice_audio"),
+                                               elem_id="voice-preview")
                     with gr.Column(scale=1):
                         with gr.Accordion(t("plan_json"), open=False, elem_id="json-acc"):
                             plan_json = gr.Code(language="json", interactive=True, lines=14, max_lines=30,
@@ -228,22 +233,25 @@ def build_ui() -> gr.Blocks:
         plan_btn.click(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
                        api_name="plan", **GPU).then(
             h.after_plan, [ws], views_out + clip_out, api_name="after_plan", **PRIVATE).then(
-            h.plan_extras, [ws], [delivery, pronunciations], api_name="extras_after_plan", **PRIVATE)
+            h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_plan", **PRIVATE)
         instruction.submit(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
                            api_name="plan_submit", **GPU, **PRIVATE).then(
             h.after_plan, [ws], views_out + clip_out, api_name="after_plan_submit", **PRIVATE).then(
-            h.plan_extras, [ws], [delivery, pronunciations], api_name="extras_after_plan_submit", **PRIVATE)
+            h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_plan_submit", **PRIVATE)
 
         table.input(h.edit_table, [table, ws], story_out, api_name="edit").then(
             views, [ws], views_out, api_name="views_after_edit", **PRIVATE)
         chars.input(h.edit_characters, [chars, ws], story_out, api_name="edit_characters", **PRIVATE).then(
-            views, [ws], views_out, api_name="views_after_characters", **PRIVATE)
+            views, [ws], views_out, api_name="views_after_characters", **PRIVATE).then(
+            h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_characters",
+            **PRIVATE)
+        voice_btn.click(h.preview_voice, [voice_char, ws], voice_audio, api_name="preview_voice", **GPU)
         pronunciations.blur(h.edit_pronunciations, [pronunciations, ws], story_out, api_name="edit_pronunciations",
-                            **PRIVATE).then(h.plan_extras, [ws], [delivery, pronunciations],
+                            **PRIVATE).then(h.plan_extras, [ws], [delivery, pronunciations, voice_char],
                                             api_name="extras_after_pronunciations", **PRIVATE)
         json_btn.click(h.apply_json, [plan_json, ws], story_out, api_name="apply_json", **PRIVATE).then(
             views, [ws], views_out, api_name="views_after_json", **PRIVATE).then(
-            h.plan_extras, [ws], [delivery, pronunciations], api_name="extras_after_json", **PRIVATE)
+            h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_json", **PRIVATE)
         for btn, fn, name in ((add_btn, h.add_seg, "add_segment"), (del_btn, h.delete_seg, "delete_segment"),
                               (up_btn, h.move_up, "move_up"), (down_btn, h.move_down, "move_down")):
             btn.click(fn, [picker, ws], story_out + clip_out, api_name=name, **PRIVATE).then(
@@ -271,7 +279,7 @@ def build_ui() -> gr.Blocks:
         delivery.input(h.set_delivery, [delivery, ws], [ws, plan_json, *views_out], api_name="set_delivery")
         import_btn.upload(h.open_project, [import_btn, ws], story_out, api_name="open_project", **GPU).then(
             h.after_plan, [ws], views_out + clip_out, api_name="after_open", **PRIVATE).then(
-            h.plan_extras, [ws], [delivery, pronunciations], api_name="extras_after_open", **PRIVATE)
+            h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_open", **PRIVATE)
 
         # Instruct tab
         compose_in = [inst_kind, inst_lang, *speech_dd, *music_dd]

@@ -1001,8 +1001,9 @@ def parse_duration(text: str) -> tuple[float | None, str]:
 
 def _sentence_bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
     s = start
+    # a full stop ends a sentence before a space or a closing quote ('... would." The total duration is ...')
     while s > 0 and not (text[s - 1] in stops and (s >= len(text) or not text[s - 1] == "." or
-                                                   (s < len(text) and text[s].isspace()))):
+                                                   (s < len(text) and (text[s].isspace() or text[s] in _CLOSERS)))):
         s -= 1
     e = end
     while e < len(text) and not (text[e] in stops and (text[e] != "." or e + 1 >= len(text) or text[e + 1].isspace())):
