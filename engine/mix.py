@@ -173,15 +173,15 @@ def _axpy(dst: np.ndarray, src: np.ndarray, gain: float) -> None:
     """dst += src × gain in one pass, with no temporary (BLAS saxpy on the interleaved samples); a mono
     source goes to both channels. Falls back to numpy for layouts BLAS cannot take in place."""
     m = dst.shape[0]
-    if dst.flags.c_contiguous and dst.shape[1] == CHANNELS and src.flags.c_contiguous and m:
-        flat = dst.reshape(-1)
-        if src.shape[1] == CHANNELS:
-            blas.saxpy(src.reshape(-1), flat, a=gain)
-            return
-        if src.shape[1] == 1:
-            for c in range(CHANNELS):
-                blas.saxpy(src.reshape(-1), flat, n=m, a=gain, incy=CHANNELS, offy=c)
-            return
+    if (m and dst.dtype == src.dtype == np.float32 and dst.flags.c_contiguous and src.flags.c_contiguous
+            and dst.shape[1] == CHANNELS and src.shape[1] in (1, CHANNELS)):
+        flat, x = dst.reshape(-1), src.reshape(-1)
+        calls = [{}] if src.shape[1] == CHANNELS else [{"n": m, "incy": CHANNELS, "offy": c} for c in range(CHANNELS)]
+        for kw in calls:
+            z = blas.saxpy(x, flat, a=gain, **kw)
+            if not np.may_share_memory(z, flat):  # f2py copied y after all: keep the result anyway
+                flat[...] = z
+        return
     dst += src[:, :CHANNELS] * np.float32(gain)
 
 
