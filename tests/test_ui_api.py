@@ -95,11 +95,13 @@ def test_plan_edit_render_regenerate_export(url):
         for pd in st.progress_data or []:
             if pd.index is not None:
                 seen.add((pd.index, pd.length))
-        time.sleep(0.01)  # the client keeps only the latest progress event: poll often to see several
+        time.sleep(0.01)
     status, table4, timeline, mix, loud = job.result()
     n = len(plan.segments)
     assert status.startswith(f"Done: {n} rendered")
-    assert len(seen) >= 2 and all(length == n for _, length in seen)
+    # the client keeps only the latest progress event, so a loaded machine may show just one of them; that each
+    # clip reports is tested at handler level (test_first_render_reports_each_clip_as_it_finishes)
+    assert seen and all(length == n for _, length in seen)
     assert Path(_path(timeline)).is_file()
 
     # regenerate one clip with a new seed: only it gets a new take
