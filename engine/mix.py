@@ -63,6 +63,7 @@ class MixResult:
     master_gain_db: float
     limited: bool
     warnings: list[str] = field(default_factory=list)
+    limiting_loss_db: float = 0.0  # extra gain the master needed because limiting cost loudness
 
     def master_stems(self) -> dict[str, np.ndarray]:
         """Stems at the master's gain (before limiting), so they sum to the mix for export."""
@@ -120,6 +121,9 @@ class MixBuffers:
 
     def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
+        # loudness the last master lost to limiting (dB): a remix of the same story starts its gain there, so
+        # the limiter usually runs once instead of twice
+        self.limiting_loss_db = 0.0
 
     def get(self, name: str, n: int, channels: int = CHANNELS, zero: bool = True) -> np.ndarray:
         a = self._arrays.get(name)
@@ -370,7 +374,8 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
         measured = list(_pool().map(build, _pieces(n, sr)))
         power = np.concatenate([m[0] for m in measured])
         peaks = np.concatenate([m[1] for m in measured])
-        result = master(out, sr, settings, warnings, power=power, peaks=peaks)
+        result = master(out, sr, settings, warnings, power=power, peaks=peaks, hint_db=buffers.limiting_loss_db)
+    buffers.limiting_loss_db = result.limiting_loss_db
     result.stems = targets if stems else {}
     return result
 
@@ -430,7 +435,7 @@ def mean_square_db(x: np.ndarray, sr: int) -> float:
 
 
 def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] | None = None,
-           power: np.ndarray | None = None, peaks: np.ndarray | None = None) -> MixResult:
+           power: np.ndarray | None = None, peaks: np.ndarray | None = None, hint_db: float = 0.0) -> MixResult:
     """In place: gain to the loudness target, limit to the true-peak ceiling, and re-measure. `power` and
     `peaks` (sub_block_power and block_peaks of `out`) are measured here when not given.
 
@@ -460,7 +465,8 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
     target = settings.target_lufs
     if settings.target_rms_dbfs is not None:  # the same gain moves RMS and loudness alike
         target = loud + settings.target_rms_dbfs - mean_square_db(out, sr)
-    gain_db, final, limited = 0.0, loud, False
+    # `hint_db`: the loudness limiting is expected to cost (the last master's), added to the first gain step
+    gain_db, final, limited = 0.0, loud - min(max(hint_db, 0.0), 3.0), False
     for _ in range(8):  # converges in 1-3 passes on most mixes; a lone loud transient can need more
         step = target - final
         if gain_db != 0.0 and abs(step) < 0.2:
@@ -468,11 +474,12 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
         gain_db += step
         # limit against the sample peak with a margin; the true peak is verified below
         regions = limit(out, sr, settings.true_peak_db - 0.3 - gain_db, peaks=peaks)
-        if not regions:
+        if regions:
+            limited = True
+            final = remeasure(regions)
+        else:  # nothing limited: the loudness is exactly where the gain put it (the hint may have overshot)
             final = gated_loudness(power * 10 ** (gain_db / 10))
-            break
-        limited = True
-        final = remeasure(regions)
+    loss_db = gain_db - (target - loud)
     # Broadband content (rain, thunder) can peak up to ~3 dB between samples: limit harder just around those
     # inter-sample overs instead of turning the whole story down.
     ceiling = 10 ** ((settings.true_peak_db - gain_db) / 20)
@@ -496,4 +503,4 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
         tp, final, gain_db, limited = tp + trim, final + trim, gain_db + trim, True
     g = np.float32(10 ** (gain_db / 20))
     list(_pool().map(lambda piece: out[piece[0]:piece[1]].__imul__(g), _pieces(out.shape[0], sr)))
-    return MixResult(out, {}, sr, final, tp, gain_db, limited, warnings)
+    return MixResult(out, {}, sr, final, tp, gain_db, limited, warnings, limiting_loss_db=loss_db)
