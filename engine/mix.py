@@ -63,7 +63,6 @@ class MixResult:
     master_gain_db: float
     limited: bool
     warnings: list[str] = field(default_factory=list)
-    limiting_loss_db: float = 0.0  # extra gain the master needed because limiting cost loudness
 
     def master_stems(self) -> dict[str, np.ndarray]:
         """Stems at the master's gain (before limiting), so they sum to the mix for export."""
@@ -96,10 +95,15 @@ def limit(x: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005,
     lo = np.maximum(0, first * PEAK_BLOCK - 2 * la).tolist()
     hi = np.minimum(x.shape[0], (last + 1) * PEAK_BLOCK + 2 * rel).tolist()
     decay = np.exp(-1 / rel)
+    hot_end = ((last + 1) * PEAK_BLOCK).tolist()  # no sample is over the ceiling after the last hot block
 
-    for a0, a1 in zip(lo, hi):
+    for a0, a1, e in zip(lo, hi, hot_end):
         seg = x[a0:a1]
-        a = np.maximum(np.abs(seg[:, 0]), np.abs(seg[:, -1]))
+        # past the last over (plus the hold and smoothing reach) the gain is exactly the release decaying: the
+        # filters run on the head only and the tail is 1 - r·decay^k in closed form (most of a region is tail)
+        head = min(a1 - a0, e - a0 + 2 * la + 2)
+        h = seg[:head]
+        a = np.maximum(np.abs(h[:, 0]), np.abs(h[:, -1]))
         need = np.minimum(1.0, ceil / np.maximum(a, 1e-9))
         # hold the lowest gain across the look-ahead window, then smooth attack and release
         g = minimum_filter1d(need, size=2 * la + 1, mode="nearest")
@@ -107,6 +111,11 @@ def limit(x: np.ndarray, sr: int, ceiling_db: float, lookahead: float = 0.005,
         g = np.minimum(g, minimum_filter1d(need, size=3, mode="nearest"))
         r = sps.lfilter([1 - decay], [1, -decay], 1 - g, zi=[0.0])[0]
         g = np.minimum(g, 1 - r).astype(np.float32)  # release: the reduction decays slowly after each peak
+        if head < a1 - a0 and r[-1] > 0:
+            tail = 1 - r[-1] * np.power(decay, np.arange(1, a1 - a0 - head + 1, dtype=np.float64))
+            g = np.concatenate([g, tail.astype(np.float32)])
+        else:
+            seg = h
         for c in range(seg.shape[1]):  # channel by channel: a (n, 1) gain column would broadcast slowly
             seg[:, c] *= g
         b0, b1 = a0 // PEAK_BLOCK, min(peaks.size, -(-a1 // PEAK_BLOCK))
@@ -121,9 +130,6 @@ class MixBuffers:
 
     def __init__(self) -> None:
         self._arrays: dict[str, np.ndarray] = {}
-        # loudness the last master lost to limiting (dB): a remix of the same story starts its gain there, so
-        # the limiter usually runs once instead of twice
-        self.limiting_loss_db = 0.0
 
     def get(self, name: str, n: int, channels: int = CHANNELS, zero: bool = True) -> np.ndarray:
         a = self._arrays.get(name)
@@ -374,8 +380,7 @@ def mix(plan: Plan, timeline: Timeline, clips: dict[str, np.ndarray], settings: 
         measured = list(_pool().map(build, _pieces(n, sr)))
         power = np.concatenate([m[0] for m in measured])
         peaks = np.concatenate([m[1] for m in measured])
-        result = master(out, sr, settings, warnings, power=power, peaks=peaks, hint_db=buffers.limiting_loss_db)
-    buffers.limiting_loss_db = result.limiting_loss_db
+        result = master(out, sr, settings, warnings, power=power, peaks=peaks)
     result.stems = targets if stems else {}
     return result
 
@@ -435,7 +440,7 @@ def mean_square_db(x: np.ndarray, sr: int) -> float:
 
 
 def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] | None = None,
-           power: np.ndarray | None = None, peaks: np.ndarray | None = None, hint_db: float = 0.0) -> MixResult:
+           power: np.ndarray | None = None, peaks: np.ndarray | None = None) -> MixResult:
     """In place: gain to the loudness target, limit to the true-peak ceiling, and re-measure. `power` and
     `peaks` (sub_block_power and block_peaks of `out`) are measured here when not given.
 
@@ -465,8 +470,7 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
     target = settings.target_lufs
     if settings.target_rms_dbfs is not None:  # the same gain moves RMS and loudness alike
         target = loud + settings.target_rms_dbfs - mean_square_db(out, sr)
-    # `hint_db`: the loudness limiting is expected to cost (the last master's), added to the first gain step
-    gain_db, final, limited = 0.0, loud - min(max(hint_db, 0.0), 3.0), False
+    gain_db, final, limited = 0.0, loud, False
     for _ in range(8):  # converges in 1-3 passes on most mixes; a lone loud transient can need more
         step = target - final
         if gain_db != 0.0 and abs(step) < 0.2:
@@ -477,9 +481,8 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
         if regions:
             limited = True
             final = remeasure(regions)
-        else:  # nothing limited: the loudness is exactly where the gain put it (the hint may have overshot)
+        else:  # nothing limited: the loudness is exactly where the gain put it
             final = gated_loudness(power * 10 ** (gain_db / 10))
-    loss_db = gain_db - (target - loud)
     # Broadband content (rain, thunder) can peak up to ~3 dB between samples: limit harder just around those
     # inter-sample overs instead of turning the whole story down.
     ceiling = 10 ** ((settings.true_peak_db - gain_db) / 20)
@@ -503,4 +506,4 @@ def master(out: np.ndarray, sr: int, settings: MixSettings, warnings: list[str] 
         tp, final, gain_db, limited = tp + trim, final + trim, gain_db + trim, True
     g = np.float32(10 ** (gain_db / 20))
     list(_pool().map(lambda piece: out[piece[0]:piece[1]].__imul__(g), _pieces(out.shape[0], sr)))
-    return MixResult(out, {}, sr, final, tp, gain_db, limited, warnings, limiting_loss_db=loss_db)
+    return MixResult(out, {}, sr, final, tp, gain_db, limited, warnings)

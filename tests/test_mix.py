@@ -252,23 +252,3 @@ def test_master_survives_a_true_peak_over_by_rounding_only(monkeypatch):
     r = mix(p, layout(p), {"a": noise(4, 0.3, 2)})
     assert r.true_peak_db <= -1.0 and true_peak_db(r.audio, SR) <= -1.0 + 1e-6
 
-
-def test_a_remix_starts_from_the_last_limiting_loss_and_limits_once(monkeypatch):
-    import engine.mix as mixmod
-
-    calls = []
-    real = mixmod.limit
-    monkeypatch.setattr(mixmod, "limit", lambda *a, **k: calls.append(1) or real(*a, **k))
-    p = plan_for([{"id": "a", "kind": "sound", "duration": 10, "caption": "x"}], total=10)
-    x = noise(10, 0.05, 3)
-    x[::SR // 4] = 0.9  # sharp peaks four times a second: the master has to limit, which costs loudness
-    buffers = mixmod.MixBuffers()
-    first = mix(p, layout(p), {"a": x}, MixSettings(level_clips=False), buffers=buffers, stems=False)
-    passes_first = len(calls)
-    loss = buffers.limiting_loss_db
-    assert first.limited and passes_first >= 2 and loss > 0.1
-    calls.clear()
-    again = mix(p, layout(p), {"a": x}, MixSettings(level_clips=False), buffers=buffers, stems=False)
-    assert len(calls) < passes_first  # the hint put the first gain step where the limiting leaves it
-    assert pyln.Meter(SR).integrated_loudness(again.audio.astype(np.float64)) == pytest.approx(-16, abs=0.3)
-    assert true_peak_db(again.audio, SR) <= -1.0 + 1e-6
