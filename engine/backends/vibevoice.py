@@ -139,18 +139,25 @@ class VoiceBank:
         self.root = Path(root).expanduser()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[np.ndarray, dict] | None:
-        import soundfile as sf
-
+    def meta(self, key: str) -> dict | None:
+        """The record of a locked voice without reading its audio (cache keys ask for it on every check)."""
         wav, meta = self.root / f"{key}.wav", self.root / f"{key}.json"
         if not (wav.exists() and meta.exists()):
             return None
-        audio, sr = sf.read(wav, dtype="float32")
+        return json.loads(meta.read_text(encoding="utf-8"))
+
+    def get(self, key: str) -> tuple[np.ndarray, dict] | None:
+        import soundfile as sf
+
+        meta = self.meta(key)
+        if meta is None:
+            return None
+        audio, sr = sf.read(self.root / f"{key}.wav", dtype="float32")
         if sr != SAMPLE_RATE:
             import soxr
 
             audio = soxr.resample(audio, sr, SAMPLE_RATE).astype(np.float32)
-        return audio, json.loads(meta.read_text(encoding="utf-8"))
+        return audio, meta
 
     def put(self, key: str, audio: np.ndarray, meta: dict) -> None:
         import soundfile as sf
@@ -362,10 +369,10 @@ class VibeVoiceSpeech(LazyModel):
         """Identity of the voice this request will be spoken in: a hash of the locked voice's record, or "" when
         none is locked yet (the first line designs and locks one). Part of the render cache key, so picking
         another voice for a character re-renders that character's lines and nothing else."""
-        found = self.bank_for(_voices_of(request)).get(voice_key(*self.speaker(request)))
-        if found is None:
+        meta = self.bank_for(_voices_of(request)).meta(voice_key(*self.speaker(request)))
+        if meta is None:
             return ""
-        return hashlib.sha256(json.dumps(found[1], sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _voice_for(self, request: ClipRequest, cancel: CancelToken | None) -> tuple[np.ndarray, dict, bool]:
         character, voice_instruction = self.speaker(request)
