@@ -41,24 +41,30 @@ VIBEVOICE_TEMPLATE = (
 )
 
 
-def byte_level_bpe(specials: tuple[str, ...] = ()) -> tuple[dict[str, int], list[tuple[str, str]]]:
+def byte_level_bpe(specials: tuple[str, ...] = (), size: int | None = None
+                   ) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """A byte-level BPE vocabulary; `size` pads it with entries no text ever produces, so a loader that checks the
+    vocabulary against a full-size embedding table (AudioStory's does) sees the real count."""
     from tokenizers.pre_tokenizers import ByteLevel
 
     vocab = {c: i for i, c in enumerate(sorted(ByteLevel.alphabet()))}
     merges = [("Ġ", "t"), ("h", "e"), ("Ġ", "a")]
     for a, b in merges:
         vocab[a + b] = len(vocab)
+    for i in range(max(0, (size or 0) - len(vocab) - len(specials))):
+        vocab[f"<|unused_{i}|>"] = len(vocab)
     for s in specials:
         vocab[s] = len(vocab)
     return vocab, merges
 
 
-def qwen_tokenizer(extra_specials: tuple[str, ...] = (), chat_template: str | None = CHATML_TEMPLATE):
-    """Byte-level BPE with the Qwen specials; `extra_specials` come first (lowest ids)."""
+def qwen_tokenizer(extra_specials: tuple[str, ...] = (), chat_template: str | None = CHATML_TEMPLATE,
+                   size: int | None = None):
+    """Byte-level BPE with the Qwen specials; `extra_specials` come first (lowest ids); `size`: see byte_level_bpe."""
     from transformers import Qwen2Tokenizer
 
     specials = tuple(extra_specials) + QWEN_SPECIALS
-    vocab, merges = byte_level_bpe(specials)
+    vocab, merges = byte_level_bpe(specials, size)
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token="<|im_end|>",
                          pad_token="<|endoftext|>")
     tok.add_special_tokens({"additional_special_tokens": [s for s in specials if s != "<|endoftext|>"]})
@@ -111,9 +117,12 @@ def make_tangoflux(config: dict = TINY_TANGOFLUX):
     return TangoFluxPipeline(tok, text_encoder, dit, vae, text_encoder_name="google/flan-t5-large")
 
 
-def build_tangoflux(out: str | Path, config: dict = TINY_TANGOFLUX, seed: int = 0) -> Path:
+def build_tangoflux(out: str | Path, config: dict = TINY_TANGOFLUX, seed: int = 0,
+                    dtype: torch.dtype | None = None) -> Path:
     torch.manual_seed(seed)
-    return make_tangoflux(config).save_pretrained(out)
+    pipe = make_tangoflux(config)
+    _cast(dtype, pipe.text_encoder, pipe.dit)  # the VAE stays fp32, as the loader keeps it
+    return pipe.save_pretrained(out)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -162,9 +171,11 @@ def make_vibevoice(config: dict = TINY_VIBEVOICE, speak_until_limit: bool = True
     return model, VibeVoiceProcessor(feature_extractor=fe, tokenizer=tok, chat_template=VIBEVOICE_TEMPLATE)
 
 
-def build_vibevoice(out: str | Path, config: dict = TINY_VIBEVOICE, seed: int = 0) -> Path:
+def build_vibevoice(out: str | Path, config: dict = TINY_VIBEVOICE, seed: int = 0,
+                    dtype: torch.dtype | None = None) -> Path:
     torch.manual_seed(seed)
     model, proc = make_vibevoice(config)
+    _cast(dtype, model)
     out = Path(out)
     model.save_pretrained(out)
     proc.save_pretrained(out)
@@ -208,9 +219,12 @@ def make_acestep(config: dict = TINY_ACESTEP):
         scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1, shift=1.0))
 
 
-def build_acestep(out: str | Path, config: dict = TINY_ACESTEP, seed: int = 0) -> Path:
+def build_acestep(out: str | Path, config: dict = TINY_ACESTEP, seed: int = 0,
+                  dtype: torch.dtype | None = None) -> Path:
     torch.manual_seed(seed)
-    make_acestep(config).save_pretrained(out)
+    pipe = make_acestep(config)
+    _cast(dtype, pipe.transformer, pipe.text_encoder, pipe.condition_encoder)
+    pipe.save_pretrained(out)
     return Path(out)
 
 
@@ -233,17 +247,140 @@ def make_qwen3(config: dict = TINY_QWEN3):
     return model, tok
 
 
-def build_qwen3(out: str | Path, config: dict = TINY_QWEN3, seed: int = 0) -> Path:
+def build_qwen3(out: str | Path, config: dict = TINY_QWEN3, seed: int = 0,
+                dtype: torch.dtype | None = None) -> Path:
     torch.manual_seed(seed)
     model, tok = make_qwen3(config)
+    _cast(dtype, model)
     out = Path(out)
     model.save_pretrained(out)
     tok.save_pretrained(out)
     return out
 
+# ------------------------------------------------------------------------------------------------------------
+# AudioStory-3B (planner + sound of the audiostory profile), in the upstream on-disk layout
+
+TINY_AUDIOSTORY = {
+    "llm": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+            "num_key_value_heads": 2, "max_position_embeddings": 4096, "tie_word_embeddings": True},
+    "lora_rank": 4, "num_t5_out_tokens": 4, "num_aud_out_tokens": 2, "t5_feature_scale": 10.0,
+    "dit": {**TINY_TANGOFLUX["dit"], "audio_seq_len": 200},
+    "t5": TINY_TANGOFLUX["t5"],
+    "vae": TINY_TANGOFLUX["vae"],
+}
+_LORA_TARGETS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
+                 "mlp.up_proj", "mlp.down_proj")
+
+
+def build_audiostory(out: str | Path, config: dict = TINY_AUDIOSTORY, seed: int = 0,
+                     dtype: torch.dtype | None = None) -> Path:
+    """A random AudioStory checkpoint as the release lays it out (spec §1, §4.1): `out/audiostory-3B/` (config.yaml,
+    model.safetensors holding seedx.* with peft-0.4 LoRA and modules_to_save norms, multihead_attention.*,
+    tangoflux.*), `out/Qwen2.5-3B-Instruct/` (config, generation config, tokenizer), `out/Flux_detokenizer/`
+    (DiT config + Oobleck VAE), `out/flan-t5-large/` (config + tokenizer). Returns the audiostory-3B folder."""
+    import yaml
+    from diffusers import AutoencoderOobleck
+    from safetensors.torch import save_file
+    from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM, T5Config, T5EncoderModel
+
+    from engine.backends.audiostory import ADDED_TOKENS
+    from engine.backends.flux_audio_dit import AudioFluxDiT, DiTConfig
+
+    config = _public(config)
+    torch.manual_seed(seed)
+    out = Path(out)
+    llm_cfg = dict(config["llm"])
+    tok = qwen_tokenizer(chat_template=None, size=llm_cfg.pop("base_vocab_size", None))
+    eos = [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
+    base = out / "Qwen2.5-3B-Instruct"
+    tok.save_pretrained(base)
+    Qwen2Config(vocab_size=len(tok), eos_token_id=eos[0], **llm_cfg).save_pretrained(base)
+    GenerationConfig(repetition_penalty=1.05, eos_token_id=eos).save_pretrained(base)
+
+    # the LLM with the resized embedding table (base vocabulary + the 612 added tokens), then peft-0.4 names
+    llm = Qwen2ForCausalLM(Qwen2Config(vocab_size=len(tok) + len(ADDED_TOKENS), eos_token_id=eos[0], **llm_cfg))
+    _cast(dtype, llm)
+    prefix, rank = "seedx.llm.base_model.model.", int(config["lora_rank"])
+    state: dict[str, torch.Tensor] = {}
+    for k, v in llm.state_dict().items():
+        if k == "lm_head.weight" and llm_cfg.get("tie_word_embeddings"):
+            continue
+        if k.endswith(("input_layernorm.weight", "post_attention_layernorm.weight")) or k == "model.norm.weight":
+            name = k[: -len(".weight")]
+            state[f"{prefix}{name}.modules_to_save.default.weight"] = v
+            state[f"{prefix}{name}.original_module.weight"] = v.clone()
+            continue
+        state[prefix + k] = v
+        if k.endswith(tuple(t + ".weight" for t in _LORA_TARGETS)):
+            name = k[: -len(".weight")]
+            state[f"{prefix}{name}.lora_A.default.weight"] = 0.01 * torch.randn(rank, v.shape[1], dtype=v.dtype,
+                                                                               device=v.device)
+            state[f"{prefix}{name}.lora_B.default.weight"] = 0.01 * torch.randn(v.shape[0], rank, dtype=v.dtype,
+                                                                               device=v.device)
+    del llm
+
+    # bridge: two mlp2x_gelu heads (LLM width → DiT width) and the cross-attention fusion (spec §2.3–2.4)
+    hidden, joint = llm_cfg["hidden_size"], config["dit"]["joint_attention_dim"]
+    for head in ("projector", "audio_projector"):
+        mlp = torch.nn.Sequential(torch.nn.Linear(hidden, joint), torch.nn.GELU(), torch.nn.Linear(joint, joint))
+        _cast(dtype, mlp)
+        state.update({f"seedx.{head}.{k}": v for k, v in mlp.state_dict().items()})
+    mha = torch.nn.MultiheadAttention(joint, 8)
+    _cast(dtype, mha)
+    state.update({f"multihead_attention.{k}": v for k, v in mha.state_dict().items()})
+
+    # the DiT and its Flan-T5 encoder (CFG null branch) inside the unified file; VAE in the detokenizer folder
+    t5_tok = t5_tokenizer()
+    t5_cfg = T5Config(vocab_size=config["t5"].get("vocab_size", max(len(t5_tok), 32)), pad_token_id=0,
+                      eos_token_id=1, decoder_start_token_id=0,
+                      **{k: v for k, v in config["t5"].items() if k != "vocab_size"})
+    flan = out / "flan-t5-large"
+    t5_cfg.save_pretrained(flan)
+    t5_tok.save_pretrained(flan)
+    t5 = T5EncoderModel(t5_cfg)
+    _cast(dtype, t5)
+    state.update({f"tangoflux.text_encoder.{k}": v for k, v in t5.state_dict().items()
+                  if k != "encoder.embed_tokens.weight"})  # tied to shared.weight
+    del t5
+    dit_cfg = {**config["dit"], "text_encoder_name": "ckpt/flan-t5-large", "uncondition": False}
+    dit = AudioFluxDiT(DiTConfig.from_dict(config["dit"]))
+    _cast(dtype, dit)
+    state.update({f"tangoflux.{k}": v for k, v in dit.state_dict().items()})
+    del dit
+    det = out / "Flux_detokenizer"
+    det.mkdir(parents=True, exist_ok=True)
+    (det / "config.json").write_text(json.dumps(dit_cfg))
+    vae = AutoencoderOobleck(**config["vae"])
+    save_file({k: v.contiguous() for k, v in vae.state_dict().items()}, det / "model.safetensors")
+    if config["vae"]:
+        (det / "vae_config.json").write_text(json.dumps(config["vae"]))
+
+    ck = out / "audiostory-3B"
+    (ck / "tokenizer").mkdir(parents=True, exist_ok=True)
+    (ck / "tokenizer" / "added_tokens.json").write_text(json.dumps({t: 0 for t in ADDED_TOKENS}))
+    (ck / "config.yaml").write_text(yaml.safe_dump({
+        "tokenizer": {"pretrained_model_path": "ckpt/Qwen2.5-3B-Instruct",
+                      "add_tokens_path": "tokenizer/added_tokens.json"},
+        "llm_model": {"pretrained_model_name_or_path": "ckpt/Qwen2.5-3B-Instruct"},
+        "agent_model": {"t5_feature_scale": float(config["t5_feature_scale"]), "model_dims": hidden,
+                        "peft_config": {"r": rank, "lora_alpha": rank}},
+        "seedx_dit_model_cfg": {"config_path": "ckpt/Flux_detokenizer"},
+        "train_dataset": {"datapipes": [{"num_t5_out_tokens": int(config["num_t5_out_tokens"]),
+                                         "num_aud_out_tokens": int(config["num_aud_out_tokens"])}]},
+    }))
+    save_file({k: v.contiguous() for k, v in state.items()}, ck / "model.safetensors")
+    return ck
+
 
 def load_config(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def _cast(dtype: torch.dtype | None, *modules: torch.nn.Module) -> None:
+    """Full-size checkpoints are saved in the dtype they run in (half the bytes to write and read back)."""
+    if dtype is not None:
+        for m in modules:
+            m.to(dtype)
 
 
 def _public(config: dict) -> dict:

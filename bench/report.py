@@ -23,9 +23,10 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def save(name: str, markdown: str, update_readme: bool) -> Path:
+def save(name: str, markdown: str, update_readme: bool, measured: str | None = None) -> Path:
+    """`measured`: when and where, if not now and here (tables made from a run saved on another machine)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    body = f"{markdown}\n\n_Measured {stamp} on {machine()} by `python -m bench {name}`._\n"
+    body = f"{markdown}\n\n_Measured {measured or f'{stamp} on {machine()}'} by `python -m bench {name}`._\n"
     out = ROOT / "bench" / "results" / f"{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")

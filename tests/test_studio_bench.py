@@ -51,9 +51,13 @@ def test_gpu_bench_says_why_it_measured_nothing_on_cpu(tmp_path):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_bench_sound_runs_on_a_gpu(tmp_path):
+    """Full-size TangoFlux on the GPU; $AUDIOSTORY_BENCH_MODELS reuses a benchmark run's checkpoints."""
+    import os
+
     from bench import gpu
 
-    assert gpu.main(["--only", "sound", "--out", str(tmp_path / "gpu.json")]) == 0
+    models = os.environ.get("AUDIOSTORY_BENCH_MODELS") or str(tmp_path / "models")
+    assert gpu.main(["--only", "sound", "--models-dir", models, "--out", str(tmp_path / "gpu.json")]) == 0
     assert (tmp_path / "gpu.json").exists()
 
 
@@ -73,8 +77,25 @@ def test_gpu_bench_flow_runs_end_to_end_on_tiny_models_on_the_cpu(tmp_path):
         gpu.SMOKE = False
     r = json.loads(out.read_text())
     assert r["smoke"] is True and "mean nothing" in r["device"]
+    assert r["errors"] == {}
     assert [row["backend"].split()[0] for row in r["backends"]] == ["TangoFlux", "TangoFlux", "ACE-Step",
-                                                                   "VibeVoice", "Qwen3-4B"]
+                                                                   "VibeVoice", "VibeVoice", "Qwen3-4B"]
     assert all(row["compute_s"] > 0 for row in r["backends"])
     story = r["story"]
     assert story["failed"] == {} and story["segments"] >= 3 and 0 < story["first_clip_s"] < story["story_60s_s"]
+    assert [s["kind"] for s in story["per_segment"]].count("speech") >= 1
+    # the audiostory profile: the steered random LLM wrote the six scripted clips, and each was rendered
+    story = r["audiostory_story"]
+    assert story["failed"] == {} and story["segments"] == len(gpu.AUDIOSTORY_CLIPS)
+    assert [s["kind"] for s in story["per_segment"]] == ["sound"] * len(gpu.AUDIOSTORY_CLIPS)
+    assert story["llm_free_tokens"] == len(gpu.audiostory_script(_tiny_audiostory_tokenizer()))
+    assert [row["backend"].split()[0] for row in r["audiostory_backends"]] == ["AudioStory-3B", "AudioStory",
+                                                                              "AudioStory"]
+
+
+def _tiny_audiostory_tokenizer():
+    from engine.backends.audiostory import ADDED_TOKENS
+
+    tok = rm.qwen_tokenizer(chat_template=None)
+    tok.add_tokens(list(ADDED_TOKENS), special_tokens=True)
+    return tok
