@@ -257,6 +257,7 @@ def render_story(session, workdir: Path, instruction: str) -> dict:
     def progress(p):
         _sync()
         marks.append((time.perf_counter() - t_render, p.segment_id))
+        print(f"  {marks[-1][0]:7.1f} s  {p.message}", flush=True)  # a run cut short still shows where time went
 
     report, render_s = timed(lambda: renderer.render(progress=progress))
     (result, timeline), mix_s = timed(renderer.mix)
@@ -370,6 +371,31 @@ def bench_audiostory(paths: dict[str, Path], workdir: Path, res: Results) -> Non
         torch.cuda.empty_cache()
 
 
+def launch_probe() -> dict:
+    """What one small CUDA kernel costs on this machine, launched eagerly and replayed from a CUDA graph: when
+    eager launches are slow, models that run many small kernels per step (LLM decoding, DiT steps) are bound by
+    launches, not by the GPU."""
+    import torch
+
+    x = torch.zeros(1024, device="cuda")
+    n = 2000
+    for _ in range(100):
+        x.add_(1)
+    _, eager = timed(lambda: [x.add_(1) for _ in range(n)])
+    g = torch.cuda.CUDAGraph()
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        x.add_(1)
+    torch.cuda.current_stream().wait_stream(s)
+    with torch.cuda.graph(g):
+        for _ in range(n):
+            x.add_(1)
+    g.replay()
+    _, graph = timed(g.replay)
+    return {"eager_launch_us": round(eager / n * 1e6, 1), "graph_kernel_us": round(graph / n * 1e6, 2)}
+
+
 def release(session) -> None:
     """Drop a session's models from the GPU and the memory budget (the next profile is measured alone)."""
     for role in ("planner", "sound", "speech", "music"):
@@ -420,15 +446,39 @@ def tables(result: dict) -> str:
     out += backend_table(result.get("backends", []))
     if result.get("story"):
         out += [""] + story_table(result["story"], "studio: 60 s story", True)
+    elif result.get("backends") and "studio story" not in result.get("errors", {}):
+        out += ["", "studio 60 s story: **not measured** — the run reached its time limit while rendering it "
+                    "(the rows above say why: see the s per audio s of speech and the planner's tokens per second)."]
     if result.get("audiostory_backends") or result.get("audiostory_story"):
         out += ["", "**audiostory profile** (AudioStory-3B: Qwen2.5-3B + bridge + DiT; the random LLM is steered "
                     "along a 6-clip script, token by token)", ""]
         out += backend_table(result.get("audiostory_backends", []))
         if result.get("audiostory_story"):
             out += [""] + story_table(result["audiostory_story"], "audiostory: 60 s story", False)
+    if result.get("launch"):
+        out += ["", f"One small CUDA kernel on this machine: {result['launch']['eager_launch_us']} µs launched eagerly, "
+                    f"{result['launch']['graph_kernel_us']} µs replayed from a CUDA graph."]
     if result.get("errors"):
         out += ["", "Parts that failed: " + "; ".join(f"{k}: {v[:160]}" for k, v in result["errors"].items())]
     return "\n".join(out)
+
+
+def merge_runs(runs: list[dict]) -> dict:
+    """Several saved runs on one kind of GPU (e.g. one per profile) as one result: the first run's figures win,
+    later runs add the parts it lacks; errors, dates and part timings are kept from all."""
+    devices = {r["device"] for r in runs}
+    if len(devices) > 1:
+        raise SystemExit(f"these runs were measured on different devices ({', '.join(sorted(devices))})")
+    out: dict = {}
+    for r in runs:
+        for k, v in r.items():
+            if k in ("errors", "part_s", "build_s"):
+                out.setdefault(k, {}).update(v)
+            elif k == "date":
+                out[k] = v if k not in out or v in out[k] else f"{out[k]} and {v}"
+            elif out.get(k) in (None, [], {}):
+                out[k] = v
+    return out
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -458,6 +508,10 @@ def run(only: set[str], models_dir: Path | None, out: Path, update_readme: bool 
     models = models_dir or tmp / "models"
     models.mkdir(parents=True, exist_ok=True)
     try:
+        if not SMOKE:
+            with res.part("launch probe"):
+                res.data["launch"] = launch_probe()
+                print(res.data["launch"], flush=True)
         studio_parts = only - {"audiostory"}
         need = (set(BUILDS) - {"audiostory"} if "story" in only else studio_parts) | (only & {"audiostory"})
         paths = build_all(models, need, res)
@@ -496,7 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models-dir", type=Path, help="build the random checkpoints here and reuse them next time")
     ap.add_argument("--out", type=Path, help=f"where the JSON results go (default {RESULTS})")
     ap.add_argument("--update-readme", action="store_true", help="put the tables into README.md")
-    ap.add_argument("--tables-from", type=Path, help="make the tables from a saved GPU run's JSON; measure nothing")
+    ap.add_argument("--tables-from", type=Path, nargs="+",
+                    help="make the tables from saved GPU runs' JSON (several: merged, e.g. one run per profile); "
+                         "measure nothing")
     ap.add_argument("--smoke", action="store_true",
                     help="run the whole flow on tiny random models on the CPU (checks the benchmark, measures nothing)")
     a = ap.parse_args(argv)
@@ -507,9 +563,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.smoke and (a.update_readme or a.out is None):
         ap.error("--smoke measures nothing worth keeping: give it an --out file, and no --update-readme")
     if a.tables_from:
-        result = json.loads(a.tables_from.read_text())
-        if result.get("smoke"):
-            ap.error(f"{a.tables_from} is a smoke run: its figures mean nothing")
+        runs = [json.loads(f.read_text()) for f in a.tables_from]
+        if any(r.get("smoke") for r in runs):
+            ap.error("a smoke run's figures mean nothing: give only runs measured on a GPU")
+        result = merge_runs(runs)
         md = tables(result)
         print(md)
         if a.update_readme:

@@ -95,17 +95,18 @@ def test_real_out_of_memory_moves_the_other_models_off_and_retries(tmp_path):
     _audible(s.generate(request))
     device = s.backend("sound").device
     cache = rt.model_cache(device)
+    index = device.index if device.index is not None else torch.cuda.current_device()
     ballast = torch.nn.Linear(16384, 16384, bias=False, device=device)  # 1 GiB of another model's weights
     cache.add("ballast", [ballast], on_device=True)
     rt.free_cache()
     total = torch.cuda.get_device_properties(device).total_memory
-    torch.cuda.set_per_process_memory_fraction((torch.cuda.memory_reserved(device) + (1 << 20)) / total, device)
+    torch.cuda.set_per_process_memory_fraction((torch.cuda.memory_reserved(index) + (1 << 20)) / total, index)
     _audible(s.generate(request))  # ran out, moved the ballast to host memory, retried
     assert "ballast" in cache.evictions and ballast.weight.device.type == "cpu"
 
     rt.free_cache()
-    torch.cuda.set_per_process_memory_fraction((torch.cuda.memory_reserved(device) + (1 << 20)) / total, device)
+    torch.cuda.set_per_process_memory_fraction((torch.cuda.memory_reserved(index) + (1 << 20)) / total, index)
     with pytest.raises(BackendError, match="ran out of GPU memory even after moving the other models"):
         s.generate(request)  # nothing left to move: a clear error, the session stays usable
-    torch.cuda.set_per_process_memory_fraction(1.0, device)
+    torch.cuda.set_per_process_memory_fraction(1.0, index)
     _audible(s.generate(request))

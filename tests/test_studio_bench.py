@@ -99,3 +99,31 @@ def _tiny_audiostory_tokenizer():
     tok = rm.qwen_tokenizer(chat_template=None)
     tok.add_tokens(list(ADDED_TOKENS), special_tokens=True)
     return tok
+
+
+def test_tables_from_saved_runs_merge_profiles_and_refuse_smoke_or_mixed_devices(tmp_path, capsys):
+    """A lent GPU's runs come back as JSON files; the README table is made from them, never from smoke figures."""
+    import json
+
+    from bench import gpu
+
+    studio = {"device": "GPU X", "smoke": False, "torch": "2", "dtype": "bf16", "date": "d1", "errors": {},
+              "backends": [{"backend": "TangoFlux 10 s", "audio_s": 10.0, "compute_s": 1.0, "s_per_audio_s": 0.1,
+                            "load_s": 1.0, "peak_vram_gb": 5.0, "peak_reserved_gb": 6.0}]}
+    story = {"device": "GPU X", "smoke": False, "torch": "2", "date": "d2", "errors": {}, "backends": [],
+             "audiostory_story": {"plan_s": 1, "render_s": 2, "mix_s": 0.1, "story_60s_s": 3.1, "first_clip_s": 0.5,
+                                  "peak_vram_gb": 9.0, "peak_reserved_gb": 10.0, "segments": 1,
+                                  "per_segment": [{"id": "a", "kind": "sound", "s": 2}]}}
+    files = []
+    for i, run in enumerate((studio, story, {**story, "device": "GPU Y"}, {**story, "smoke": True})):
+        files.append(tmp_path / f"{i}.json")
+        files[-1].write_text(json.dumps(run))
+    assert gpu.main(["--tables-from", str(files[0]), str(files[1])]) == 0
+    md = capsys.readouterr().out
+    assert "GPU X" in md and "d1 and d2" in md and "| TangoFlux 10 s | 10.0 | 1.0 | 0.1 | 1.0 | 5.0 / 6.0 |" in md
+    assert "audiostory: 60 s story" in md and "| 3.1 s |" in md
+    assert "studio 60 s story: **not measured**" in md
+    with pytest.raises(SystemExit):
+        gpu.main(["--tables-from", str(files[0]), str(files[2])])
+    with pytest.raises(SystemExit):
+        gpu.main(["--tables-from", str(files[3])])
