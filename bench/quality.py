@@ -30,7 +30,7 @@ import numpy as np
 from engine import analysis, instruct, qa
 from engine.analysis_speech import active_rms_db, active_duration, f0_median
 from engine.backends.base import ClipRequest
-from engine.plan import layout
+from engine.timing import layout
 from engine.project import Project
 from engine.render import Renderer
 from engine.session import Session

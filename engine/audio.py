@@ -15,7 +15,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from .plan import Plan, Timeline
+from .plan import Plan
+
+from .timing import Timeline
 
 FORMATS = {
     "wav": ("WAV", "PCM_24"),

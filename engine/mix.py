@@ -21,7 +21,8 @@ from threadpoolctl import ThreadpoolController
 
 from .loudness import (PEAK_BLOCK, block_peaks, gated_loudness, integrated_loudness, sub_block_hop, sub_block_power, true_peak,
                        true_peak_db)
-from .plan import Plan, Timeline
+from .plan import Plan
+from .timing import Timeline
 
 __all__ = ["MixSettings", "MixResult", "mix", "limit", "integrated_loudness", "true_peak_db"]
 

@@ -2,7 +2,7 @@
 
 Timing lives in one place only. A foreground segment stores its `gap` to the previous foreground segment
 (negative = overlap) and its planned `duration`; a background segment stores which foreground segments it
-`covers` (or an absolute `start`). `layout()` turns that into start/end times, using each speech segment's
+`covers` (or an absolute `start`). `engine.timing.layout()` turns that into start/end times, using each speech segment's
 rendered length once it exists, so edits and re-renders ripple like in an editor.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any, Literal
@@ -290,67 +289,3 @@ def describe_validation_error(e: ValidationError, data: Any = None) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         lines.append(f"{' → '.join(where) or 'plan'}: {msg}")
     return "invalid plan: " + "; ".join(lines)
-
-
-# --- layout ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Placement:
-    segment_id: str
-    kind: str
-    track: str
-    start: float
-    duration: float
-
-    @property
-    def end(self) -> float:
-        return self.start + self.duration
-
-
-@dataclass(frozen=True)
-class Timeline:
-    placements: tuple[Placement, ...]
-    total: float
-
-    def __getitem__(self, segment_id: str) -> Placement:
-        for p in self.placements:
-            if p.segment_id == segment_id:
-                return p
-        raise KeyError(segment_id)
-
-    def track(self, track: str) -> list[Placement]:
-        return [p for p in self.placements if p.track == track]
-
-
-def effective_duration(seg: Segment) -> float:
-    """Speech lasts as long as its rendered take; everything else as planned."""
-    t = seg.take()
-    if seg.kind == "speech" and t is not None and t.path is not None and t.duration > 0:
-        return t.duration
-    return seg.duration
-
-
-def layout(plan: Plan) -> Timeline:
-    """Plan → timeline. Foreground plays in order; background spans the foreground range it covers."""
-    placements: dict[str, Placement] = {}
-    cursor = 0.0
-    for seg in plan.segments:
-        if seg.track != "foreground":
-            continue
-        start = max(0.0, cursor + seg.gap)
-        d = effective_duration(seg)
-        placements[seg.id] = Placement(seg.id, seg.kind, seg.track, start, d)
-        cursor = max(cursor, start + d)
-    fg_end = cursor
-    for seg in plan.segments:
-        if seg.track != "background":
-            continue
-        if seg.covers:
-            first, last = placements[seg.covers[0]], placements[seg.covers[-1]]
-            start, end = first.start, max(last.end, first.end)
-        else:
-            start = seg.start or 0.0
-            end = start + seg.duration
-        placements[seg.id] = Placement(seg.id, seg.kind, seg.track, start, max(end - start, 0.01))
-    total = max([fg_end] + [p.end for p in placements.values()]) if placements else 0.0
-    ordered = tuple(placements[s.id] for s in plan.segments if s.id in placements)
-    return Timeline(ordered, total)

@@ -87,6 +87,10 @@ class Project:
         return proj
 
     def save(self) -> None:
+        """Write plan.json; a covered bed's duration is derived from the layout first (never a stale copy)."""
+        from .timing import sync_covered_durations
+
+        sync_covered_durations(self.plan)
         atomic_write(self.root / self.plan_file, self.plan.to_json().encode())
 
     # --- paths ---------------------------------------------------------------------------------------

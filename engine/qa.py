@@ -669,7 +669,7 @@ def _peer_f0(renderer: "Renderer", seg: Segment) -> tuple[float, ...]:
 def context_for(renderer: "Renderer", seg: Segment, take: Take | None = None, asr: Any = True,
                 limits: QALimits | None = None) -> QAContext:
     """Everything check_clip needs to know about a segment's place in its project."""
-    from .plan import layout
+    from .timing import layout
 
     take = take or seg.take()
     ctx = QAContext(asr=asr, limits=limits or QALimits())

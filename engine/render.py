@@ -18,7 +18,8 @@ from .audio import fit_length, resample
 from .backends.base import Cancelled, CancelToken, Capabilities, ClipRequest, Clip
 from .delivery import mix_settings
 from .mix import MixBuffers, MixResult, MixSettings, integrated_loudness, mix
-from .plan import Plan, Segment, Take, Timeline, layout, spoken_text
+from .plan import Plan, Segment, Take, spoken_text
+from .timing import Elastic, Timeline, fit_durations, layout
 from .project import Project
 from .session import Session
 
@@ -260,31 +261,19 @@ class Renderer:
         if not elastic or abs(residual) < 0.05:
             return 0.0
         floor = 1.0
-        weight = {s.id: s.duration * (MUSIC_WEIGHT if s.kind == "music" else 1.0) for s in elastic}
-        new = {s.id: s.duration for s in elastic}
+        durations = [s.duration for s in elastic]
+        weights = [s.duration * (MUSIC_WEIGHT if s.kind == "music" else 1.0) for s in elastic]
+        budget = sum(durations) + residual
         if residual < 0:
-            room = sum(s.duration - floor for s in elastic if s.duration > floor)
-            residual = max(residual, -room)
-            total_w = sum(weight.values())
-            for s in elastic:
-                new[s.id] = max(floor, s.duration + residual * weight[s.id] / total_w)
+            items = [Elastic(w, lo=min(floor, d), hi=d, base=d) for d, w in zip(durations, weights)]
+            new = fit_durations(items, budget)
         else:
-            cap = {s.id: s.duration * MAX_SOUND_GROWTH if s.kind == "sound" else math.inf for s in elastic}
-            free, left = {s.id for s in elastic}, residual
-            while left > 1e-9:
-                if not free:  # every clip is at its cap: the rest is shared without caps
-                    free, cap = {s.id for s in elastic}, {s.id: math.inf for s in elastic}
-                total_w = sum(weight[i] for i in free)
-                share = {i: left * weight[i] / total_w for i in free}
-                over = {i for i in free if new[i] + share[i] > cap[i]}
-                if not over:
-                    for i in free:
-                        new[i] += share[i]
-                    break
-                for i in over:  # fill these to their cap, then share what is left among the others
-                    left -= cap[i] - new[i]
-                    new[i] = cap[i]
-                free -= over
+            items = [Elastic(w, lo=d, hi=d * MAX_SOUND_GROWTH if s.kind == "sound" else math.inf, base=d)
+                     for s, d, w in zip(elastic, durations, weights)]
+            new = fit_durations(items, budget)
+            if sum(new) < budget - 1e-6:  # every clip is at its cap: the rest is shared without caps
+                new = fit_durations([Elastic(w, lo=n, base=n) for n, w in zip(new, weights)], budget)
+        new = {s.id: n for s, n in zip(elastic, new)}
         changed = 0.0
         for s in elastic:
             changed += round(new[s.id], 3) - s.duration

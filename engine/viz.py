@@ -11,7 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .plan import Plan, Timeline  # noqa: E402
+from .plan import Plan  # noqa: E402
+
+from .timing import Timeline  # noqa: E402
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
               "Droid Sans Fallback")

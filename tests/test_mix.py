@@ -7,7 +7,8 @@ import pytest
 import scipy.signal as sps
 
 from engine.mix import MixSettings, integrated_loudness, limit, mix, true_peak_db
-from engine.plan import Plan, layout
+from engine.plan import Plan
+from engine.timing import layout
 
 SR = 44100
 

@@ -15,7 +15,8 @@ from engine.backends.offline.planner import (
     parse_duration,
 )
 from engine.instruct import parse_music, parse_speech
-from engine.plan import Plan, layout
+from engine.plan import Plan
+from engine.timing import layout
 from engine.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from engine.plan import MAX_DURATION_S, Plan, PlanError, Segment, Take, layout
+from engine.plan import MAX_DURATION_S, Plan, PlanError, Segment, Take
+
+from engine.timing import layout
 
 
 def story() -> Plan:

@@ -10,7 +10,8 @@ import pytest
 import soundfile as sf
 
 from engine import audio as audio_io
-from engine.plan import Plan, Take, layout
+from engine.plan import Plan, Take
+from engine.timing import layout
 from engine.project import Project, ProjectError, atomic_write
 
 SR = 44100

@@ -12,7 +12,8 @@ import pytest
 
 from engine.backends.base import BackendError
 from engine.backends.offline.sound import ProceduralSound
-from engine.plan import Plan, layout
+from engine.plan import Plan
+from engine.timing import layout
 from engine.project import Project
 from engine.render import Renderer
 from engine.session import Session

@@ -13,7 +13,7 @@ import scipy.signal as sps
 import soundfile as sf
 
 from conftest import transcribe, wer
-from engine.plan import layout
+from engine.timing import layout
 from engine.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")  # the planner module shares the torch runtime of the studio backends
 
 from engine.backends.llm_planner import LLMPlan, build_messages, extract_json, plan_from_llm  # noqa: E402
-from engine.plan import layout  # noqa: E402
+from engine.timing import layout  # noqa: E402
 
 STORY_EN = {
     "title": "The storm",

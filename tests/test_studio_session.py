@@ -14,7 +14,9 @@ pytest.importorskip("diffusers")
 
 from studio_tiny import checkpoint, studio_settings  # noqa: E402
 
-from engine.plan import Plan, layout  # noqa: E402
+from engine.plan import Plan  # noqa: E402
+
+from engine.timing import layout  # noqa: E402
 from engine.project import Project  # noqa: E402
 from engine.render import Renderer  # noqa: E402
 

@@ -18,7 +18,9 @@ import pyloudnorm  # noqa: E402
 import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from engine.plan import Plan, layout  # noqa: E402
+from engine.plan import Plan  # noqa: E402
+
+from engine.timing import layout  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

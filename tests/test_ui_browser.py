@@ -126,7 +126,8 @@ def download(page, what):
 
 
 def test_story_flow(server, browser):
-    from engine.plan import Plan, layout
+    from engine.plan import Plan
+    from engine.timing import layout
 
     ctx, page = open_page(browser, server)
     plan(page, CAFE)

@@ -17,7 +17,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from engine.plan import Plan, layout  # noqa: E402
+from engine.plan import Plan  # noqa: E402
+
+from engine.timing import layout  # noqa: E402
 from ui import direct, handlers as h  # noqa: E402
 from ui.plan_table import (COLUMNS, TableError, add_segment, apply_characters, apply_table,  # noqa: E402
                            delete_segment, move_segment, plan_rows)

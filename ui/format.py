@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.plan import Plan, Segment, Timeline
+from engine.plan import Plan, Segment
+
+from engine.timing import Timeline
 
 
 def segment_status(seg: Segment, dirty: bool | None = None, failed: str | None = None) -> str:

@@ -23,7 +23,8 @@ import pandas as pd
 from engine import audio as audio_io, qa
 from engine.backends.base import CancelToken
 from engine.delivery import TARGETS
-from engine.plan import Plan, PlanError, Segment, layout
+from engine.plan import Plan, PlanError, Segment
+from engine.timing import layout
 from engine.project import ProjectError
 
 from . import direct, format as fmt

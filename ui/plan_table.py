@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.plan import MAX_DURATION_S, Plan, PlanError, Timeline, layout
+from engine.plan import MAX_DURATION_S, Plan, PlanError
+
+from engine.timing import Timeline, layout
 
 COLUMNS = ["id", "kind", "track", "start", "duration", "caption", "text", "character", "instruction", "gain_db",
            "status"]

@@ -29,6 +29,8 @@ from engine import instruct
 from engine.plan import (MAX_CAPTION_CHARS, MAX_DURATION_S, MAX_TEXT_CHARS, Character, Plan, PlanError, Segment,
                          VoiceSpec)
 
+from engine.timing import Elastic, fit_durations, foreground_spans
+
 from .base import BackendError, Capabilities
 from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, detect_language,
                               estimate_speech_seconds, parse_duration)
@@ -213,10 +215,10 @@ def plan_from_llm(data: LLMPlan | dict, instruction: str, target: float, languag
     elastic = [x for x in fg if x["kind"] != "speech"]
     room = target - fixed
     if elastic and room > 0:
-        total = sum(x["duration"] for x in elastic)
-        for x in elastic:
-            cap = MAX_CLIP_S if x["kind"] == "sound" else MAX_DURATION_S
-            x["duration"] = min(cap, max(MIN_CLIP_S, x["duration"] * room / total))
+        caps = [MAX_CLIP_S if x["kind"] == "sound" else MAX_DURATION_S for x in elastic]
+        fitted = fit_durations([Elastic(x["duration"], lo=MIN_CLIP_S, hi=cap) for x, cap in zip(elastic, caps)], room)
+        for x, d in zip(elastic, fitted):
+            x["duration"] = d
         # clips capped at 30 s leave time over: give it to music, else stretch the story's last clip
         short = target - fixed - sum(x["duration"] for x in elastic)
         if short > 0.05:
@@ -235,11 +237,7 @@ def plan_from_llm(data: LLMPlan | dict, instruction: str, target: float, languag
 
     segments: list[Segment] = []
     ids = [f"s{i + 1:02d}" for i in range(len(fg))]
-    starts = []
-    cursor = 0.0
-    for x, g in zip(fg, gaps):
-        starts.append(cursor + g)
-        cursor += g + x["duration"]
+    starts = [a for a, _ in foreground_spans([x["duration"] for x in fg], gaps)]
     for i, (x, g) in enumerate(zip(fg, gaps)):
         d = round(x["duration"], 2)
         fade = round(min(0.5, d / 4), 2) if x["kind"] == "sound" else 0.0

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from engine.backends.base import Capabilities
 from engine.plan import MAX_CAPTION_CHARS, MAX_DURATION_S, MAX_TEXT_CHARS, Character, Plan, Segment, VoiceSpec
+from engine.timing import Elastic, fit_durations, foreground_spans
 
 CAPABILITIES = Capabilities(
     name="template-planner",
@@ -2496,12 +2497,7 @@ class _Planner:
         gap_of = {id(it): g for it, g in zip(fg, gaps)}
         segments: list[Segment] = []
         # planned spans, as layout() will place them (all gaps are ≥ 0), give the beds their durations
-        span: dict[str, tuple[float, float]] = {}
-        cursor = 0.0
-        for it, g in zip(fg, gaps):
-            start = max(0.0, cursor + g)
-            span[ids[id(it)]] = (start, start + it.duration)
-            cursor = max(cursor, start + it.duration)
+        span = {ids[id(it)]: ab for it, ab in zip(fg, foreground_spans([it.duration for it in fg], gaps))}
         used_chars: list[str] = []
         for kind, obj in ordered:
             sid = ids[id(obj)]
@@ -2562,22 +2558,8 @@ class _Planner:
 
 
 def _water_fill(items: list[_Item], budget: float) -> list[float]:
-    """Share `budget` seconds in proportion to weights, each within [lo, hi] (bisection on the scale)."""
-    if not items:
-        return []
-    lo_sum, hi_sum = sum(i.lo for i in items), sum(i.hi for i in items)
-    if budget <= lo_sum:
-        return [i.lo for i in items]
-    if budget >= hi_sum:
-        return [i.hi for i in items]
-    a, b = 0.0, max(i.hi / i.w for i in items) + 1.0
-    for _ in range(80):
-        mid = (a + b) / 2
-        if sum(min(i.hi, max(i.lo, i.w * mid)) for i in items) < budget:
-            a = mid
-        else:
-            b = mid
-    return [min(i.hi, max(i.lo, i.w * b)) for i in items]
+    """Share `budget` seconds in proportion to weights, each within [lo, hi]."""
+    return fit_durations([Elastic(i.w, lo=i.lo, hi=i.hi) for i in items], budget)
 
 
 def _cut_text(text: str, seconds: float, pace: float) -> str:
