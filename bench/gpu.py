@@ -241,17 +241,13 @@ def bench_backends(session, only: set[str], res: Results) -> list[dict]:
     return rows
 
 
-def render_story(session, workdir: Path, instruction: str) -> dict:
-    """Plan, render every clip and mix one story, timing each step and each segment."""
-    from engine.project import Project
-    from engine.render import Renderer
-
+def render_story(studio, workdir: Path, instruction: str) -> dict:
+    """Plan, render every clip and mix one story, timing each step and each segment (the clip checks are off:
+    random weights make audio that fails them, and retakes would be timed instead of the story)."""
     _peak_reset()
     marks: list[tuple[float, str | None]] = []
     t0 = time.perf_counter()
-    plan, plan_s = timed(lambda: session.plan(instruction, seed=0))
-    project = Project.create(workdir, plan)
-    renderer = Renderer(session, project)
+    plan, plan_s = timed(lambda: studio.plan_story(instruction, workdir, seed=0))
     t_render = time.perf_counter()
 
     def progress(p):
@@ -259,8 +255,8 @@ def render_story(session, workdir: Path, instruction: str) -> dict:
         marks.append((time.perf_counter() - t_render, p.segment_id))
         print(f"  {marks[-1][0]:7.1f} s  {p.message}", flush=True)  # a run cut short still shows where time went
 
-    report, render_s = timed(lambda: renderer.render(progress=progress))
-    (result, timeline), mix_s = timed(renderer.mix)
+    report, render_s = timed(lambda: studio.render(progress=progress))
+    (result, timeline), mix_s = timed(studio.mix)
     total = time.perf_counter() - t0
     kinds = {s.id: s.kind for s in plan.segments}
     per_segment = [{"id": sid, "kind": kinds.get(sid), "s": round(marks[i + 1][0] - t, 2)}
@@ -271,8 +267,8 @@ def render_story(session, workdir: Path, instruction: str) -> dict:
             "failed": report.failed, **_peaks(), "per_segment": per_segment, "plan_note": plan.notes[0][:160]}
 
 
-def bench_story(session, workdir: Path) -> dict:
-    return render_story(session, workdir / "story", STORY_60)
+def bench_story(studio, workdir: Path) -> dict:
+    return render_story(studio, workdir / "story", STORY_60)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -319,7 +315,7 @@ def bench_audiostory(paths: dict[str, Path], workdir: Path, res: Results) -> Non
     import torch
 
     from engine.backends import torch_runtime as rt
-    from engine.session import Session
+    from engine.studio import Studio, StudioSettings
 
     ck = str(paths["audiostory"])
     rt.set_profile_budget(None)
@@ -327,8 +323,8 @@ def bench_audiostory(paths: dict[str, Path], workdir: Path, res: Results) -> Non
     if SMOKE:
         settings = {"allow_cpu": True, "roles": {"planner": {"repo_id_or_path": ck},
                                                  "sound": {"repo_id_or_path": ck, "steps": 2}}}
-    session = Session("audiostory", settings=settings)
-    planner = session.planner()
+    studio = Studio(StudioSettings(profile="audiostory", check=False, models=settings))
+    planner = studio.session.planner()
     model, load_s = timed(planner.model)
     scripted = ScriptedHead(model.llm.lm_head, audiostory_script(model.tokenizer))
     model.llm.lm_head = scripted.module
@@ -337,7 +333,7 @@ def bench_audiostory(paths: dict[str, Path], workdir: Path, res: Results) -> Non
         planner.run(lambda m: m.decode(m.prompt_ids("warm up"), max_new_tokens=16))
     scripted.calls = 0
     with res.part("audiostory story"):
-        story = render_story(session, workdir / "audiostory", STORY_60)
+        story = render_story(studio, workdir / "audiostory", STORY_60)
         free = scripted.calls
         story["llm_free_tokens"] = free
         story["llm_tokens_per_s"] = round(free / story["plan_s"], 1) if story["plan_s"] else None
@@ -439,7 +435,7 @@ def story_table(story: dict, title: str, with_targets: bool) -> list[str]:
 
 
 def tables(result: dict) -> str:
-    out = [f"### GPU benchmark (full-size models with random weights)", "",
+    out = ["### GPU benchmark (full-size models with random weights)", "",
            f"{result['device']} · torch {result['torch']} · {result.get('dtype')} · measured {result.get('date', '?')}",
            "", "**studio profile** (weights budget "
            f"{result.get('vram_budget_gb')} GB; the least recently used model moves to host memory)", ""]
@@ -497,7 +493,7 @@ def run(only: set[str], models_dir: Path | None, out: Path, update_readme: bool 
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything is built here; a hub call would be a bug
-    from engine.session import Session
+    from engine.studio import Studio, StudioSettings
 
     device = ("cpu — smoke test on tiny random models: the flow is checked, the figures mean nothing"
               if SMOKE else torch.cuda.get_device_name())
@@ -516,16 +512,17 @@ def run(only: set[str], models_dir: Path | None, out: Path, update_readme: bool 
         need = (set(BUILDS) - {"audiostory"} if "story" in only else studio_parts) | (only & {"audiostory"})
         paths = build_all(models, need, res)
         if studio_parts:
-            session = Session("studio", settings=studio_settings(paths, tmp / "voices"))
+            studio = Studio(StudioSettings(profile="studio", check=False, models=studio_settings(paths, tmp / "voices")))
+            session = studio.session
             res.data["dtype"] = "bf16" if not SMOKE else "fp32"
             res.data["vram_budget_gb"] = session._profile_settings.get("vram_budget_gb")
             bench_backends(session, only, res)
             if "story" in only:
                 with res.part("studio story"):
-                    res.data["story"] = bench_story(session, tmp)
+                    res.data["story"] = bench_story(studio, tmp)
                     print(res.data["story"], flush=True)
             release(session)
-            del session
+            del session, studio
             if not SMOKE:
                 torch.cuda.empty_cache()
         if "audiostory" in only:

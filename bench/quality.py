@@ -31,9 +31,8 @@ from engine import analysis, instruct, qa
 from engine.analysis_speech import active_rms_db, active_duration, f0_median
 from engine.backends.base import ClipRequest
 from engine.timing import layout
-from engine.project import Project
-from engine.render import Renderer
 from engine.session import Session
+from engine.studio import Studio, StudioSettings
 
 from .report import ROOT, save, table
 
@@ -73,17 +72,17 @@ def master_joins(plan, timeline, audio, sr) -> list[float]:
 
 
 def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) -> dict:
+    studio = Studio(StudioSettings(profile="offline", auto_retake=auto_retake, asr=asr), session)
     t0 = time.perf_counter()
-    plan = session.plan(story["instruction"])
+    plan = studio.plan_story(story["instruction"], root)
     t_plan = time.perf_counter() - t0
     planned_total = layout(plan).total
-    r = Renderer(session, Project.create(root, plan))
     timer = _Timer()
     with timer.wrap(qa, "check_clip"):
         t0 = time.perf_counter()
-        report = qa.render_with_qa(r, auto_retake=auto_retake, asr=asr)
+        report = studio.render()
         t_render = time.perf_counter() - t0
-    result, timeline = r.mix()
+    result, timeline = studio.mix()
     sr = plan.sample_rate
     segs = [s for s in plan.segments if s.take() is not None and s.take().path is not None]
     fixed_err, speech_ratio, wers, cers, gender = [], [], [], [], []
@@ -126,7 +125,7 @@ def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) 
         "fixed_err_ms": 1000 * max(fixed_err, default=0.0),
         "speech_ratio": speech_ratio, "wers": wers, "cers": cers, "gender": gender,
         "qa_first_fail": first_fail, "qa_final_fail": len(report.failing), "retakes": sum(report.retakes.values()),
-        "issue_codes": codes, "first_codes": first_codes, "render_failed": len(report.render.failed),
+        "issue_codes": codes, "first_codes": first_codes, "render_failed": len(report.failed),
         "lufs": result.loudness, "true_peak": result.true_peak_db,
         "master_clipped": qa.clipped_samples(result.audio),
         "clip_clipped": sum((s.take().qa.get("metrics") or {}).get("clipped_samples", 0) for s in segs),
@@ -137,7 +136,7 @@ def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) 
     out["loudness_ok"] = (abs(out["lufs"] - LOUDNESS_TARGET) <= LOUDNESS_TOL + 0.05
                           and out["true_peak"] <= TRUE_PEAK_MAX + 0.05)
     out["captions"] = [(s.kind, s.caption or s.instruction, s.id) for s in segs if s.kind != "speech"]
-    out["renderer"] = r
+    out["studio"] = studio
     return out
 
 
@@ -198,14 +197,12 @@ def hnr_db(audio: np.ndarray, sr: int) -> float:
     return float(np.mean(h)) if h.size else float("nan")
 
 
-def _speak(session: Session, text: str, instruction: str, seed: int = 11):
-    attrs = instruct.parse_speech(instruction).controls()
-    clip = session.generate(ClipRequest(kind="speech", text=text, instruction=instruction, attributes=attrs,
-                                        language="zh" if qa._CJK.search(text) else "en", seed=seed))
-    return clip.audio, clip.sample_rate
+def _speak(studio: Studio, text: str, instruction: str, seed: int = 11):
+    out = studio.speak(text, instruction, None, seed)
+    return out.audio, out.sample_rate
 
 
-def run_controls(session: Session, quick: bool) -> dict[str, list[tuple[str, str]]]:
+def run_controls(studio: Studio, quick: bool) -> dict[str, list[tuple[str, str]]]:
     """(expected, measured) pairs per attribute."""
     out: dict[str, list[tuple[str, str]]] = {k: [] for k in ("gender", "age", "pace", "volume", "tempo", "mode")}
     # two seeds per line: the voices' own sampling noise moves F0, HNR and rate a little from take to take
@@ -214,7 +211,7 @@ def run_controls(session: Session, quick: bool) -> dict[str, list[tuple[str, str
     for line, seed in lines:
         reference_hnr = {}  # "a man" / "a woman" on this line: what an adult voice measures
         for instr, gender, age in VOICES:
-            a, sr = _speak(session, line, instr, seed)
+            a, sr = _speak(studio, line, instr, seed)
             f0 = f0_median(a, sr)
             if age != "child":
                 out["gender"].append((gender, "male" if f0 < MALE_MAX_F0 else "female"))
@@ -230,7 +227,7 @@ def run_controls(session: Session, quick: bool) -> dict[str, list[tuple[str, str
                 (PACES, "pace", lambda a, sr: qa.syllables(line) / max(active_duration(a, sr), 0.1), PACE_BAND,
                  ("slow", "fast")),
                 (VOLUMES, "volume", lambda a, sr: active_rms_db(a, sr), VOLUME_BAND, ("soft", "loud"))):
-            values = {want: measure(*_speak(session, line, instr, seed)) for instr, want in table_}
+            values = {want: measure(*_speak(studio, line, instr, seed)) for instr, want in table_}
             ref = values["normal"]
             for want, v in values.items():
                 rel = v / ref - 1 if attr == "pace" else v - ref
@@ -239,7 +236,8 @@ def run_controls(session: Session, quick: bool) -> dict[str, list[tuple[str, str
                     out[attr].append((want, got))
     for bpm, mode, instr in (MUSIC[::2] if quick else MUSIC):
         attrs = instruct.parse_music(instr).controls()
-        clip = session.generate(ClipRequest(kind="music", instruction=instr, attributes=attrs, duration=20.0, seed=3))
+        clip = studio.session.generate(ClipRequest(kind="music", instruction=instr, attributes=attrs, duration=20.0,
+                                                   seed=3))
         tempo = analysis.estimate_tempo(clip.audio, clip.sample_rate)
         key = analysis.estimate_key(clip.audio, clip.sample_rate)
         out["tempo"].append((f"{bpm}", f"{bpm}" if abs(tempo - bpm) <= 0.04 * bpm else f"{tempo:.0f}"))
@@ -365,19 +363,20 @@ def run(update_readme: bool = False, limit: int | None = None, quick: bool = Fal
     chosen = chosen[:limit] if limit else chosen
     tmp = Path(tempfile.mkdtemp(prefix="bench-quality-"))
     t_all = time.perf_counter()
-    session = Session("offline")
+    studio = Studio(StudioSettings(profile="offline"))
+    session = studio.session
     recognizer = qa.recognizer() if asr else False
     clap, clap_note = clap_scorer()
     rows, results, clap_scores = [], [], []
     try:
         for i, story in enumerate(chosen):
             res = run_story(session, story, tmp / f"s{i:02d}", auto_retake, recognizer)
-            r = res.pop("renderer")
+            story_studio = res.pop("studio")
             if clap is not None:
                 for kind, text, sid in res["captions"]:
-                    take = r.plan.segment(sid).take()
-                    clap_scores.append(clap(r.project.read_take(take), r.plan.sample_rate, text))
-            del r
+                    take = story_studio.plan.segment(sid).take()
+                    clap_scores.append(clap(story_studio.project.read_take(take), story_studio.plan.sample_rate, text))
+            del story_studio
             results.append(res)
             wer = f"{statistics.mean(res['wers']):.2f} ({len(res['wers'])})" if res["wers"] else (
                 f"CER {statistics.mean(res['cers']):.2f}" if res["cers"] else "–")
@@ -392,7 +391,7 @@ def run(update_readme: bool = False, limit: int | None = None, quick: bool = Fal
                 "clipped": res["master_clipped"], "join clicks": f"{res['join_clicks']}/{res['joins']}",
             })
             print(f"  {res['id']}: {res['t_render']:.1f} s render+QA, {res['clips']} clips", flush=True)
-        controls = run_controls(session, quick)
+        controls = run_controls(studio, quick)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     elapsed = time.perf_counter() - t_all

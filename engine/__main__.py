@@ -1,7 +1,8 @@
-"""Command line: python -m engine plan | render | regen | export | info.
+"""Command line: python -m engine plan | render | regen | export | info — a shell over engine.studio.Studio.
 
-Exit codes: 0 done; 1 finished but some segments failed; 2 bad input (the message says what to fix);
-130 interrupted (finished takes are already saved in the project).
+Renders are checked and failing clips retaken as in the app (`--no-check` skips the checks); every warning is
+printed to stderr with its segment id. Exit codes: 0 done; 1 finished, but a segment failed or failed its checks;
+2 bad input (the message says what to fix); 130 interrupted (finished takes are already saved in the project).
 """
 
 from __future__ import annotations
@@ -12,162 +13,104 @@ import sys
 from pathlib import Path
 
 from . import audio as audio_io
+from .delivery import TARGETS
 from .plan import DELIVERIES, PlanError
-from .project import Project, ProjectError
+from .project import ProjectError
+from .studio import Studio, StudioError, StudioSettings
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def _session(profile: str | None):
-    from .session import Session
+def _studio(a, path: str | None = None) -> Studio:
+    settings = StudioSettings(profile=a.profile or "auto", check=not getattr(a, "no_check", False),
+                              auto_retake=getattr(a, "retakes", 1), delivery=getattr(a, "delivery", None))
+    studio = Studio(settings)
+    if path is not None:
+        for problem in studio.open(path):
+            print(f"warning: {problem}", file=sys.stderr)
+    return studio
 
-    return Session(profile or "auto")
 
-
-def _progress_bar(total_hint: int = 0):
+def _render(studio: Studio, quiet: bool) -> None:
     from tqdm import tqdm
 
-    bar = tqdm(total=total_hint, unit="clip", file=sys.stderr, dynamic_ncols=True, leave=False)
+    with tqdm(total=0, unit="clip", file=sys.stderr, dynamic_ncols=True, leave=False, disable=quiet) as bar:
+        def update(p):
+            bar.total, bar.n = p.total, p.done
+            bar.set_description_str(f"{p.phase} {p.segment_id or ''}".strip()[:40])
+            bar.refresh()
 
-    def update(p):
-        bar.total = p.total
-        bar.n = p.done
-        bar.set_description_str(p.message[:40])
-        bar.refresh()
-
-    return bar, update
+        outcome = studio.render(progress=update)
+    print(f"{'stopped' if outcome.cancelled else 'rendered'}: {outcome.summary()}")
 
 
-def cmd_plan(a) -> int:
-    session = _session(a.profile)
-    plan = session.plan(a.instruction, duration=a.duration, language=a.language, seed=a.seed)
+def _report(studio: Studio) -> int:
+    """Every notice on stderr with its segment id; EXIT_PARTIAL when a clip failed or failed its checks."""
+    notices = studio.notices()
+    print("\n".join(n.line() for n in notices), file=sys.stderr, end="\n" if notices else "")
+    return EXIT_PARTIAL if any(n.kind in ("failed", "check") for n in notices) else EXIT_OK
+
+
+def _export(studio: Studio, a) -> None:
     out = Path(a.output)
-    if out.suffix != ".json":  # a folder: the project's plan goes to <folder>/plan.json
-        out = out / "plan.json"
-    proj = Project.create(out.parent, plan, out.name)
-    print(f"wrote {proj.root / proj.plan_file} ({len(plan.segments)} segments, {plan.target_duration:.1f} s planned); "
-          f"render it with: python -m engine render {out}")
-    for note in plan.notes:
-        print(f"note: {note}")
-    return EXIT_OK
-
-
-def _open(path: str) -> Project:
-    proj = Project.open(path)
-    for problem in proj.problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    return proj
-
-
-def _render(proj: Project, session, quiet: bool):
-    from .render import Renderer
-
-    r = Renderer(session, proj)
-    bar, update = (None, None) if quiet else _progress_bar()
-    try:
-        report = r.render(progress=update)
-    finally:
-        if bar is not None:
-            bar.close()
-    for sid, err in report.failed.items():
-        print(f"segment {sid} failed: {err}", file=sys.stderr)
-    return r, report
-
-
-def _apply_delivery(proj: Project, a) -> None:
-    """--delivery: master for that target from now on (saved in the plan)."""
-    if getattr(a, "delivery", None) and a.delivery != proj.plan.delivery:
-        proj.plan.delivery = a.delivery
-        proj.save()
-
-
-def _write_outputs(r, a, result, timeline) -> None:
-    from .delivery import TARGETS, report
-
-    out = Path(a.output)
-    audio_io.write(out, result.audio, result.sample_rate, getattr(a, "format", None))
-    print(f"wrote {out} ({result.audio.shape[0] / result.sample_rate:.2f} s, {result.loudness:.1f} LUFS, "
-          f"true peak {result.true_peak_db:.1f} dBTP)")
-    print(f"delivery: {TARGETS[r.plan.delivery].label}")
-    for check in report(result.audio, result.sample_rate, r.plan.delivery, result.loudness, result.true_peak_db):
-        print(f"  {check.line()}")
-    if getattr(a, "stems", False):
-        z = out.with_name(out.stem + "_stems.zip")
-        z.write_bytes(audio_io.stems_zip(result.master_stems(), result.sample_rate))
-        print(f"wrote {z}")
-    if getattr(a, "captions", False):
-        for ext, fn in (("srt", audio_io.srt), ("vtt", audio_io.vtt)):
-            f = out.with_suffix("." + ext)
-            f.write_text(fn(r.plan, timeline), encoding="utf-8")
-            print(f"wrote {f}")
-    for w in result.warnings:
+    ext = out.suffix.lower().lstrip(".")
+    if ext in ("zip", "srt", "vtt"):
+        done = studio.export("project" if ext == "zip" else ext, out)
+        print(f"wrote {done.path}")
+        return
+    mixed = studio.mix(stems=getattr(a, "stems", False))
+    done = studio.export(getattr(a, "format", None) or ext or "wav", out, mixed)
+    r = done.result
+    print(f"wrote {out} ({r.audio.shape[0] / r.sample_rate:.2f} s, {r.loudness:.1f} LUFS, "
+          f"true peak {r.true_peak_db:.1f} dBTP)\ndelivery: {TARGETS[studio.plan.delivery].label}")
+    print("\n".join(f"  {check.line()}" for check in studio.delivery_checks(r)))
+    extra = [("stems", out.with_name(out.stem + "_stems.zip"))] if getattr(a, "stems", False) else []
+    extra += [(k, out.with_suffix("." + k)) for k in ("srt", "vtt")] if getattr(a, "captions", False) else []
+    for kind, path in extra:
+        print(f"wrote {studio.export(kind, path, mixed).path}")
+    missing = [f"not rendered yet, silent in the export: {', '.join(done.missing)}"] if done.missing else []
+    for w in missing + r.warnings:
         print(f"warning: {w}", file=sys.stderr)
 
 
-def cmd_render(a) -> int:
-    proj = _open(a.plan)
-    _apply_delivery(proj, a)
-    session = _session(a.profile)
-    r, report = _render(proj, session, a.quiet)
-    result, timeline = r.mix(stems=a.stems)
-    _write_outputs(r, a, result, timeline)
-    print(f"rendered {len(report.rendered)}, reused {len(report.cached)}, locked {len(report.locked)}, "
-          f"failed {len(report.failed)}")
-    return EXIT_PARTIAL if report.failed else EXIT_OK
-
-
-def cmd_regen(a) -> int:
-    from .render import Renderer
-
-    proj = _open(a.plan)
-    _apply_delivery(proj, a)
-    r = Renderer(_session(a.profile), proj)
-    seg = proj.plan.segment(a.segment)
-    if a.caption is not None:
-        seg.caption = a.caption
-    if a.instruction is not None:
-        seg.instruction = a.instruction
-    if a.text is not None:
-        seg.text = a.text
-    if a.seed is not None:
-        seg.seed = a.seed
-    take = r.regenerate(a.segment, new_seed=a.seed is None and a.caption is None and a.instruction is None
-                        and a.text is None)
-    print(f"segment {a.segment}: new take {take.id} (seed {take.seed}, {take.duration:.2f} s)")
-    if a.output:
-        _render(proj, r.session, True)
-        result, timeline = r.mix(stems=a.stems)
-        _write_outputs(r, a, result, timeline)
+def cmd_plan(a) -> int:
+    out = Path(a.output)
+    folder, name = (out.parent, out.name) if out.suffix == ".json" else (out, "plan.json")
+    studio = _studio(a)
+    plan = studio.plan_story(a.instruction, folder, duration=a.duration, language=a.language, seed=a.seed,
+                             plan_file=name)
+    print(f"wrote {folder / name} ({len(plan.segments)} segments, {plan.target_duration:.1f} s planned); "
+          f"render it with: python -m engine render {folder / name}")
+    for notice in studio.notices(notes=True):
+        print(notice.line(), file=sys.stdout if notice.kind == "note" else sys.stderr)
     return EXIT_OK
 
 
-def cmd_export(a) -> int:
-    proj = _open(a.plan)
-    out = Path(a.output)
-    ext = out.suffix.lower().lstrip(".")
-    if ext == "zip":
-        out.write_bytes(proj.export_zip())
-        print(f"wrote project archive {out}")
-        return EXIT_OK
-    from .render import Renderer
+def cmd_render(a) -> int:
+    studio = _studio(a, a.plan)
+    _render(studio, a.quiet)
+    _export(studio, a)
+    return _report(studio)
 
-    _apply_delivery(proj, a)
-    r = Renderer(_session(a.profile), proj)
-    missing = [s.id for s in proj.plan.segments if s.take() is None or s.take().path is None]
-    if missing:
-        print(f"warning: not rendered yet, silent in the export: {', '.join(missing)} "
-              f"(run `python -m engine render {a.plan}` first)", file=sys.stderr)
-    result, timeline = r.mix(stems=getattr(a, "stems", False))
-    if ext in ("srt", "vtt"):
-        out.write_text((audio_io.srt if ext == "srt" else audio_io.vtt)(proj.plan, timeline), encoding="utf-8")
-        print(f"wrote {out}")
-        return EXIT_OK
-    _write_outputs(r, a, result, timeline)
+
+def cmd_regen(a) -> int:
+    studio = _studio(a, a.plan)
+    studio.edit_segment(a.segment, caption=a.caption, text=a.text, instruction=a.instruction, seed=a.seed)
+    take = studio.regenerate(a.segment, new_seed=all(x is None for x in (a.seed, a.caption, a.instruction, a.text)))
+    print(f"segment {a.segment}: new take {take.id} (seed {take.seed}, {take.duration:.2f} s)")
+    if a.output:
+        _render(studio, True)
+        _export(studio, a)
+    return _report(studio)
+
+
+def cmd_export(a) -> int:
+    _export(_studio(a, a.plan), a)
     return EXIT_OK
 
 
 def cmd_info(a) -> int:
-    print(json.dumps(_session(a.profile).info(), indent=2, ensure_ascii=False))
+    print(json.dumps(_studio(a).session.info(), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -175,57 +118,48 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m engine", description="AudioStory Studio engine")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def common(p):
+    def command(name, fn, help, *args):
+        p = sub.add_parser(name, help=help)
+        for arg in args:
+            p.add_argument(arg)
         p.add_argument("--profile", default=None, help="model profile: offline (default on CPU), auto, …")
+        p.set_defaults(fn=fn)
+        return p
 
-    p = sub.add_parser("plan", help="instruction → plan.json")
-    p.add_argument("instruction")
+    def mastering(p, output_default=None, required=False):
+        p.add_argument("-o", "--output", default=output_default, required=required)
+        p.add_argument("--delivery", choices=DELIVERIES, default=None,
+                       help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
+        p.add_argument("--stems", action="store_true", help="also write <output>_stems.zip")
+
+    def checks(p):
+        p.add_argument("--no-check", action="store_true", help="do not check rendered clips (nor retake them)")
+        p.add_argument("--retakes", type=int, default=1, help="new takes tried for a clip that fails (default 1)")
+
+    p = command("plan", cmd_plan, "instruction → plan.json", "instruction")
     p.add_argument("--duration", type=float, default=None, help="target seconds (else read from the text)")
     p.add_argument("--language", choices=["en", "zh"], default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", default="story/plan.json", help="plan.json path or project folder")
-    common(p)
-    p.set_defaults(fn=cmd_plan)
 
-    p = sub.add_parser("render", help="render every dirty clip, mix and master")
-    p.add_argument("plan", help="project folder or its plan.json")
-    p.add_argument("-o", "--output", default="story.wav")
+    p = command("render", cmd_render, "render every dirty clip, check it, mix and master", "plan")
+    mastering(p, "story.wav")
     p.add_argument("--format", choices=list(audio_io.FORMATS), default=None)
-    p.add_argument("--stems", action="store_true", help="also write <output>_stems.zip")
     p.add_argument("--captions", action="store_true", help="also write .srt and .vtt captions")
     p.add_argument("-q", "--quiet", action="store_true")
-    p.add_argument("--delivery", choices=DELIVERIES, default=None,
-                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
-    common(p)
-    p.set_defaults(fn=cmd_render)
+    checks(p)
 
-    p = sub.add_parser("regen", help="new take of one segment (new seed, or after editing it)")
-    p.add_argument("plan")
-    p.add_argument("segment")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--caption", default=None)
-    p.add_argument("--instruction", default=None)
-    p.add_argument("--text", default=None)
-    p.add_argument("-o", "--output", default=None, help="also remix to this file")
-    p.add_argument("--delivery", choices=DELIVERIES, default=None,
-                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
-    p.add_argument("--stems", action="store_true")
+    p = command("regen", cmd_regen, "new take of one segment (new seed, or after editing it)", "plan", "segment")
+    for field in ("--seed", "--caption", "--instruction", "--text"):
+        p.add_argument(field, type=int if field == "--seed" else str, default=None)
+    mastering(p)
     p.add_argument("--captions", action="store_true")
-    common(p)
-    p.set_defaults(fn=cmd_regen)
+    checks(p)
 
-    p = sub.add_parser("export", help="mix (wav/flac/mp3/ogg), captions (srt/vtt) or project archive (zip)")
-    p.add_argument("plan")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--delivery", choices=DELIVERIES, default=None,
-                   help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
-    p.add_argument("--stems", action="store_true")
-    common(p)
-    p.set_defaults(fn=cmd_export)
+    p = command("export", cmd_export, "mix (wav/flac/mp3/ogg), captions (srt/vtt) or project archive (zip)", "plan")
+    mastering(p, required=True)
 
-    p = sub.add_parser("info", help="profile, device, models")
-    common(p)
-    p.set_defaults(fn=cmd_info)
+    command("info", cmd_info, "profile, device, models")
     return ap
 
 
@@ -233,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (PlanError, ProjectError, audio_io.AudioFileError, ValueError, FileNotFoundError) as e:
+    except (StudioError, PlanError, ProjectError, audio_io.AudioFileError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .text import has_cjk
+
 SCHEMA_VERSION = 1
 MAX_DURATION_S = 30 * 60  # a story, and any one segment, is at most 30 minutes
 MAX_TEXT_CHARS = 5000  # one spoken line / lyrics; longer belongs in several segments
@@ -26,7 +28,6 @@ Kind = Literal["sound", "speech", "music"]
 Track = Literal["foreground", "background"]
 Language = Literal["en", "zh"]
 MAX_PRONUNCIATIONS = 500
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def spoken_text(text: str, pronunciations: dict[str, str]) -> str:
@@ -35,7 +36,7 @@ def spoken_text(text: str, pronunciations: dict[str, str]) -> str:
     if not pronunciations or not text:
         return text
     keys = sorted(pronunciations, key=len, reverse=True)  # the longest entry wins where entries overlap
-    alts = [re.escape(k) if _CJK_CHAR.search(k) else rf"(?<!\w){re.escape(k)}(?!\w)" for k in keys]
+    alts = [re.escape(k) if has_cjk(k) else rf"(?<!\w){re.escape(k)}(?!\w)" for k in keys]
     lookup = {k.casefold(): v for k, v in pronunciations.items()}
     return re.sub("|".join(alts), lambda m: lookup.get(m.group(0).casefold(), m.group(0)), text, flags=re.IGNORECASE)
 
@@ -149,10 +150,6 @@ class Segment(_Model):
             if t.id == self.active_take:
                 return t
         return None
-
-    @property
-    def effective_seed(self) -> int:
-        return self.seed if self.seed is not None else 0
 
 
 class Plan(_Model):

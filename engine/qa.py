@@ -1,4 +1,4 @@
-"""Per-clip quality checks, and retakes that keep the better take by the same checks.
+"""Per-clip quality checks (engine.studio renders, checks and retakes with them).
 
 Users cannot listen to every clip of a 10-minute story, so every rendered take is measured and failing takes are
 flagged on the timeline with a reason. Each check has a stable code (shown in the UI and used by tests):
@@ -36,15 +36,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .analysis_speech import active_mask, f0_median
-from .backends.base import Cancelled
 from .loudness import integrated_loudness
 from .mix import ROLE_LUFS
 from .plan import Plan, Segment, Take, spoken_text
 from .qa_signal import seam_score
+from .text import CJK
 
 if TYPE_CHECKING:
-    from .backends.base import CancelToken
-    from .render import ProgressFn, RenderReport, Renderer
+    from .render import Renderer
 
 QA_VERSION = 1
 CODES = ("clipping", "silence", "seam", "duration", "loudness", "wer", "rate", "pitch_drift", "truncated")
@@ -55,7 +54,6 @@ _PAUSE = re.compile(
     r"(?:(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|毫秒|秒)?)?\s*[\]］】)）]",
     re.IGNORECASE,
 )
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Loud and quiet delivery styles are meant to change the level (engine.instruct keeps them apart from `volume`);
 # these are the conventional offsets, so a whisper is not reported as "too quiet".
 STYLE_LEVEL_DB = {"whisper": -12.0, "soft": -6.0, "loud": 6.0, "shouting": 8.0}
@@ -269,8 +267,8 @@ def _normalise_words(text: str) -> list[str]:
 
 def syllables(text: str) -> int:
     """Spoken syllables: one per Chinese character, vowel groups per English word (a silent final e dropped)."""
-    n = len(_CJK.findall(text))
-    for w in _normalise_words(_CJK.sub(" ", text)):
+    n = len(CJK.findall(text))
+    for w in _normalise_words(CJK.sub(" ", text)):
         groups = len(re.findall(r"[aeiouy]+", w))
         if w.endswith("e") and not w.endswith(("le", "ee")) and groups > 1:
             groups -= 1
@@ -279,7 +277,7 @@ def syllables(text: str) -> int:
 
 
 def _chars(text: str) -> list[str]:
-    return [c for c in text if _CJK.match(c) or c.isalnum()]
+    return [c for c in text if CJK.match(c) or c.isalnum()]
 
 
 def align(reference: list[str], hypothesis: list[str]) -> tuple[int, list[str]]:
@@ -565,7 +563,7 @@ def _check_speech(seg: Segment, script: str, take: Take, audio: np.ndarray, sr: 
     n_syl = syllables(words)
     speaking = max(active - sum(asked), 0.1)
     rate = n_syl / speaking
-    expected = NATURAL_RATE["zh" if _CJK.search(words) else "en"] * float(attrs.get("pace") or 1.0)
+    expected = NATURAL_RATE["zh" if CJK.search(words) else "en"] * float(attrs.get("pace") or 1.0)
     m["rate_sps"], m["expected_rate_sps"] = _fmt(rate), _fmt(expected)
     if n_syl >= lim.rate_min_syllables:
         r = rate / expected
@@ -605,7 +603,7 @@ def _check_asr(seg: Segment, mono: np.ndarray, sr: int, words: str, language: st
         why = recognizer_error() if ctx.asr is True else "ASR round-trip turned off"
         notes.append(f"wer: not checked ({why})")
         return
-    lang = "zh" if _CJK.search(words) or language == "zh" else "en"
+    lang = "zh" if CJK.search(words) or language == "zh" else "en"
     if lang not in rec.languages:
         notes.append(f"wer: not checked, {rec.name} recognises {'/'.join(rec.languages)} only, not Chinese")
         return
@@ -682,12 +680,7 @@ def context_for(renderer: "Renderer", seg: Segment, take: Take | None = None, as
         ctx.body = layout(renderer.plan)[seg.id].duration
     except KeyError:
         pass
-    chunks = int((take.parameters.get("chunks") if take is not None else 0) or 0)
-    if chunks > 1:
-        caps = renderer.session.capabilities(seg.kind)
-        xf = float(take.parameters.get("chunk_crossfade") or 0.0)
-        step = caps.max_duration - xf
-        ctx.joins = tuple(i * step + xf / 2 for i in range(1, chunks))
+    ctx.joins = tuple(take.parameters.get("joins") or ()) if take is not None else ()
     return ctx
 
 
@@ -704,113 +697,3 @@ def check_take(renderer: "Renderer", seg: Segment, take: Take | None = None, asr
     if save:
         renderer.project.save()
     return result
-
-
-def _activate(seg: Segment, take: Take) -> None:
-    seg.active_take = take.id
-    seg.seed = take.seed  # the render key follows the seed, so a later render() finds this take in its cache
-
-
-def retake(renderer: "Renderer", segment_id: str, attempts: int = 1, cancel: "CancelToken | None" = None,
-           asr: Any = True, limits: QALimits | None = None) -> Take:
-    """Render up to `attempts` new takes with new seeds, stopping at the first that passes, and keep the best of
-    them and the current take by the checks (a tie goes to the newer take: the user asked for a new one).
-    Every take stays selectable. Returns the take now active."""
-    if attempts < 0:
-        raise ValueError(f"attempts must be 0 or more (got {attempts})")
-    seg = renderer.plan.segment(segment_id)
-    if seg.locked:
-        raise ValueError(f"segment {segment_id} is locked; unlock it to retake")
-    best = seg.take()
-    best_qa = None
-    if best is not None and best.path is not None:
-        best_qa = stored(best) or check_take(renderer, seg, best, asr, limits, save=False)
-    errors = []
-    for _ in range(attempts):
-        try:
-            new = renderer.regenerate(segment_id, new_seed=True, cancel=cancel)
-        except RuntimeError as e:  # a failed render is one failed attempt, not the end of the retake
-            errors.append(str(e))
-            continue
-        new_qa = check_take(renderer, seg, new, asr, limits, save=False)
-        if best_qa is None or not better(best_qa, new_qa):
-            best, best_qa = new, new_qa
-        if best_qa.passed:
-            break
-    if best is None:
-        raise RuntimeError(f"segment {segment_id}: no take could be rendered ({'; '.join(errors)})")
-    _activate(seg, best)
-    renderer.project.save()
-    return best
-
-
-@dataclass
-class QARenderReport:
-    render: "RenderReport"
-    qa: dict[str, QAResult] = field(default_factory=dict)  # segment id → result of its active take
-    retakes: dict[str, int] = field(default_factory=dict)  # segment id → new takes rendered for it
-
-    @property
-    def failing(self) -> list[str]:
-        return [sid for sid, r in self.qa.items() if not r.passed]
-
-
-def render_with_qa(renderer: "Renderer", only: set[str] | None = None, force: bool = False,
-                   progress: "ProgressFn | None" = None, cancel: "CancelToken | None" = None,
-                   auto_retake: int = 2, asr: Any = True, limits: QALimits | None = None) -> QARenderReport:
-    """Renderer.render, with every new take checked and failing ones retaken up to `auto_retake` times (0: only
-    check). Speech goes first and is settled (retakes change its length) before the beds that span it."""
-    from .render import RenderProgress, RenderReport
-
-    if auto_retake < 0:
-        raise ValueError(f"auto_retake must be 0 or more (got {auto_retake})")
-    plan = renderer.plan
-    wanted = [s for s in plan.segments if only is None or s.id in only]
-    speech = {s.id for s in wanted if s.kind == "speech" and s.track == "foreground"}
-    rest = {s.id for s in wanted} - speech
-    total = len(wanted)
-    out = QARenderReport(RenderReport())
-
-    def phase(ids: set[str], offset: int) -> bool:
-        def relay(p):
-            if progress:
-                progress(RenderProgress(min(offset + p.done, total), total, p.segment_id, p.message))
-        rep = renderer.render(only=ids, force=force, progress=relay if progress else None, cancel=cancel)
-        for name in ("rendered", "cached", "locked"):
-            getattr(out.render, name).extend(getattr(rep, name))
-        out.render.failed.update(rep.failed)
-        if rep.cancelled:
-            out.render.cancelled = True
-            return False
-        for sid in [s.id for s in plan.segments if s.id in ids]:
-            seg = plan.segment(sid)
-            take = seg.take()
-            if sid in rep.failed or take is None or take.path is None:
-                continue
-            if cancel is not None and cancel.cancelled:
-                out.render.cancelled = True
-                return False
-            if progress:
-                progress(RenderProgress(offset, total, sid, f"checking {seg.kind} {sid}"))
-            result = stored(take) if sid not in rep.rendered else None
-            result = result or check_take(renderer, seg, take, asr, limits, save=False)
-            if not result.passed and auto_retake and not seg.locked:
-                before = len(seg.takes)
-                if progress:
-                    progress(RenderProgress(offset, total, sid, f"retaking {sid}: {result.summary()}"[:120]))
-                try:
-                    retake(renderer, sid, attempts=auto_retake, cancel=cancel, asr=asr, limits=limits)
-                except Cancelled:
-                    out.render.cancelled = True
-                    return False
-                except Exception as e:  # noqa: BLE001 - the render report carries it; the story goes on
-                    out.render.failed[sid] = f"retake failed: {e}"
-                out.retakes[sid] = len(seg.takes) - before
-                result = stored(seg.take()) or result
-            out.qa[sid] = result
-        renderer.project.save()
-        return True
-
-    if phase(speech, 0):
-        phase(rest, len(speech))
-    return out

@@ -151,7 +151,9 @@ class Renderer:
             out[-n:] = out[-n:] * np.cos(0.5 * np.pi * t)[:, None] + a[:n] * np.sin(0.5 * np.pi * t)[:, None]
             out = np.concatenate([out, a[n:]])
         assert out is not None
-        return Clip(out, sr, warnings, {"chunks": n_chunks, "chunk_crossfade": xf})
+        # where the chunks meet (middle of each crossfade), so the checks look for clicks there
+        joins = [round(i * step + xf / 2, 4) for i in range(1, n_chunks)]
+        return Clip(out, sr, warnings, {"chunks": n_chunks, "chunk_crossfade": xf, "joins": joins})
 
     def render_segment(self, seg: Segment, timeline: Timeline | None = None, cancel: CancelToken | None = None,
                        force: bool = False) -> tuple[str, Take]:

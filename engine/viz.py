@@ -138,8 +138,3 @@ def contours_figure(takes: list[tuple[str, np.ndarray, int]], width: float = 12.
     ax_en.set_xlabel("seconds")
     fig.tight_layout()
     return fig
-
-
-def to_png(fig: Figure, path, dpi: int = 100) -> None:
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)

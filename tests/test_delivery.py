@@ -18,8 +18,9 @@ SR = 44100
 
 
 def narration(bed: bool) -> Plan:
-    """Three lines with a second of silence between them, and optionally a rain bed under all of them."""
-    segs = [{"id": f"l{i}", "kind": "speech", "text": t, "duration": 3.0, "gap": 1.0 if i else 0.0}
+    """Three lines (planned at about their spoken length) with a second of silence between them, and optionally a
+    rain bed under all of them."""
+    segs = [{"id": f"l{i}", "kind": "speech", "text": t, "duration": 2.0, "gap": 1.0 if i else 0.0}
             for i, t in enumerate(["The storm came in from the sea.", "The old man lit the lamp.",
                                    "And then he began his story."])]
     if bed:

@@ -13,6 +13,7 @@ from engine.plan import Plan
 from engine.project import Project
 from engine.render import Renderer
 from engine.session import Session
+from engine.studio import Studio, StudioSettings
 
 SR = 44100
 LINE_A = "The rain has not stopped since this morning, and the river is rising fast."
@@ -43,10 +44,11 @@ def story() -> Plan:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     session = Session("offline")
-    r = Renderer(session, Project.create(tmp_path_factory.mktemp("qa") / "proj", story()))
-    report = qa.render_with_qa(r, auto_retake=0)
-    assert report.render.ok, report.render.failed
-    return r, report
+    studio = Studio(StudioSettings(auto_retake=0), session,
+                    Project.create(tmp_path_factory.mktemp("qa") / "proj", story()))
+    report = studio.render()
+    assert not report.failed and not report.cancelled, report.failed
+    return studio.renderer, report
 
 
 def check(r: Renderer, sid: str, audio: np.ndarray) -> qa.QAResult:
@@ -62,19 +64,19 @@ def audio_of(r: Renderer, sid: str) -> np.ndarray:
 
 def test_clean_rendered_clips_pass_and_results_are_stored(rendered):
     r, report = rendered
-    assert set(report.qa) == {s.id for s in r.plan.segments}
-    for sid, res in report.qa.items():
+    assert set(report.checks) == {s.id for s in r.plan.segments}
+    for sid, res in report.checks.items():
         assert res.passed, (sid, res.summary())
         stored = r.plan.segment(sid).take().qa
         assert stored["passed"] is True and stored["issues"] == [] and "lufs" in stored and stored["metrics"]
     # the English lines went through the recogniser and came back close to the script
     for sid in ("a1", "a2", "a3"):
-        m = report.qa[sid].metrics
+        m = report.checks[sid].metrics
         assert m["asr"].startswith("faster-whisper") and m["wer"] <= 0.2, m
     # pitch was compared with Anna's other lines, and her lines agree within a semitone
-    assert abs(report.qa["a2"].metrics["pitch_drift_st"]) < 1.0
+    assert abs(report.checks["a2"].metrics["pitch_drift_st"]) < 1.0
     # Chinese cannot go through tiny.en: skipped with a note, not failed
-    zh = report.qa["zh"]
+    zh = report.checks["zh"]
     assert "wer" not in zh.metrics and any("not Chinese" in n for n in zh.notes)
     assert report.failing == []
     # stored results survive a save/load of the project
@@ -192,20 +194,22 @@ class BrokenSeeds(ProceduralSound):
         return clip
 
 
-def small(tmp_path, backend) -> Renderer:
+def small(tmp_path, backend, auto_retake: int = 2) -> Studio:
     plan = Plan.from_dict({"sample_rate": SR, "target_duration": 4.0, "segments": [
         {"id": "s1", "kind": "sound", "duration": 4.0, "caption": "a campfire crackles"}]})
-    return Renderer(Session("offline", overrides={"sound": backend}), Project.create(tmp_path / "p", plan))
+    return Studio(StudioSettings(auto_retake=auto_retake, asr=False), Session("offline", overrides={"sound": backend}),
+                  Project.create(tmp_path / "p", plan))
 
 
 def test_auto_retake_replaces_a_failing_take_with_a_passing_one(tmp_path):
-    r = small(tmp_path, BrokenSeeds())
-    report = qa.render_with_qa(r, auto_retake=2, asr=False)
+    studio = small(tmp_path, BrokenSeeds())
+    report = studio.render()
+    r = studio.renderer
     seg = r.plan.segment("s1")
     first, active = seg.takes[0], seg.take()
     assert first.qa["passed"] is False and "clipping" in [i["code"] for i in first.qa["issues"]]
     assert active.id != first.id and active.qa["passed"] is True
-    assert report.retakes == {"s1": 1} and report.qa["s1"].passed and report.failing == []
+    assert report.retakes == {"s1": 1} and report.checks["s1"].passed and report.failing == []
     # the kept take is what the next render finds in its cache: nothing is rendered again
     calls = r.session.calls["sound"]
     again = r.render()
@@ -213,39 +217,42 @@ def test_auto_retake_replaces_a_failing_take_with_a_passing_one(tmp_path):
 
 
 def test_auto_retake_zero_only_checks(tmp_path):
-    r = small(tmp_path, BrokenSeeds())
-    report = qa.render_with_qa(r, auto_retake=0, asr=False)
+    studio = small(tmp_path, BrokenSeeds(), auto_retake=0)
+    report = studio.render()
+    r = studio.renderer
     assert report.failing == ["s1"] and len(r.plan.segment("s1").takes) == 1
-    assert "clipping" in report.qa["s1"].codes
+    assert "clipping" in report.checks["s1"].codes
 
 
 def test_one_click_retake_fixes_a_failing_take(tmp_path):
-    r = small(tmp_path, BrokenSeeds())
+    studio = small(tmp_path, BrokenSeeds())
+    r = studio.renderer
     r.render()
     seg = r.plan.segment("s1")
     assert not qa.check_take(r, seg, asr=False).passed
-    kept = qa.retake(r, "s1", attempts=2, asr=False)
+    kept = studio.retake("s1", attempts=2)
     assert kept.id == seg.active_take and kept.id != seg.takes[0].id and kept.qa["passed"]
     assert not r.is_dirty(seg)
 
 
 def test_retake_keeps_the_current_take_when_the_new_one_is_worse(tmp_path):
-    r = small(tmp_path, BrokenSeeds(all_but_first=True))
+    studio = small(tmp_path, BrokenSeeds(all_but_first=True))
+    r = studio.renderer
     r.render()
     seg = r.plan.segment("s1")
     original = seg.take()
-    kept = qa.retake(r, "s1", attempts=1, asr=False)
+    kept = studio.retake("s1", attempts=1)
     assert kept.id == original.id and len(seg.takes) == 2
     assert seg.takes[1].qa["passed"] is False and "clipping" in [i["code"] for i in seg.takes[1].qa["issues"]]
     assert not r.is_dirty(seg)
 
 
 def test_retake_refuses_a_locked_segment(tmp_path):
-    r = small(tmp_path, ProceduralSound())
-    r.render()
-    r.plan.segment("s1").locked = True
+    studio = small(tmp_path, ProceduralSound())
+    studio.renderer.render()
+    studio.plan.segment("s1").locked = True
     with pytest.raises(ValueError, match="locked"):
-        qa.retake(r, "s1")
+        studio.retake("s1")
 
 
 # --- text measures ------------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ import soundfile as sf  # noqa: E402
 from engine.plan import Plan  # noqa: E402
 
 from engine.timing import layout  # noqa: E402
-from ui import direct, handlers as h  # noqa: E402
-from ui.plan_table import (COLUMNS, TableError, add_segment, apply_characters, apply_table,  # noqa: E402
+from engine import direct  # noqa: E402
+from ui import handlers as h, instruct as instruct_tab  # noqa: E402
+from engine.edit import (COLUMNS, TableError, add_segment, apply_characters, apply_table,  # noqa: E402
                            delete_segment, move_segment, plan_rows)
 from ui.workspace import Workspace, delete_workspace  # noqa: E402
 
@@ -449,34 +450,34 @@ def test_select_row_and_timeline_click_open_the_clip(rendered):
 # --- Instruct tab -------------------------------------------------------------------------------------------
 def test_dropdowns_compose_an_instruction_that_parses_back():
     pace = dict(direct.field_choices("speech", "pace", "en"))["slowly"]
-    text = h.compose_preview("speech", "en", "female", "elderly", "sad", "whisper", None, pace, None, [], None, None)
+    text = instruct_tab.compose_preview("speech", "en", "female", "elderly", "sad", "whisper", None, pace, None, [], None, None)
     assert text == "An elderly woman, whispering sadly, slowly."
     from engine import instruct
 
     a = instruct.parse("speech", text)
     assert (a.gender, a.age, a.emotion, a.style, a.pace) == ("female", "elderly", "sad", "whisper", 0.75)
-    zh = h.compose_preview("music", "zh", None, None, None, None, None, None, "jazz", ["piano"], None, "sad")
+    zh = instruct_tab.compose_preview("music", "zh", None, None, None, None, None, None, "jazz", ["piano"], None, "sad")
     assert zh == "悲伤的爵士乐，使用钢琴。"
 
 
 def test_instruct_speech_dialogue_and_contrast(tmp_path):
     ws = Workspace(base=tmp_path)
-    w, audio, understood, fig = h.run_instruct("speech", "An elderly man, speaking sadly, slowly.",
+    w, audio, understood, fig = instruct_tab.run_instruct("speech", "An elderly man, speaking sadly, slowly.",
                                                "The sea was calm that night.", None, "en", 0, 10, ws)
     a, sr = sf.read(audio.value["path"] if isinstance(audio.value, dict) else audio.value)
     assert a.shape[0] / sr > 1.0 and "elderly" in understood and Path(fig).is_file()
     voices = pd.DataFrame([["A", "a man, calm"], ["B", "a little girl, excited"]], columns=["speaker", "voice"])
-    w, audio, understood, fig = h.run_instruct("dialogue", "", "A: Hello there.\nB: Hi!\nA: Shall we go?",
+    w, audio, understood, fig = instruct_tab.run_instruct("dialogue", "", "A: Hello there.\nB: Hi!\nA: Shall we go?",
                                                voices, "en", 0, 10, ws)
     assert [s["text"] for s in audio.subtitles] == ["A: Hello there.", "B: Hi!", "A: Shall we go?"]
     starts = [s["start"] for s in audio.subtitles]  # Gradio stores cues as {start, end, text}
     assert starts == sorted(starts) and starts[0] == 0.0
     with pytest.raises(gr.Error, match="dialogue line 2"):
-        h.run_instruct("dialogue", "", "A: Hello.\nno speaker here", voices, "en", 0, 10, ws)
-    out = h.run_contrast("Come back here.", "a woman, happy\na man, whispering", "en", 0, ws)
+        instruct_tab.run_instruct("dialogue", "", "A: Hello.\nno speaker here", voices, "en", 0, 10, ws)
+    out = instruct_tab.run_contrast("Come back here.", "a woman, happy\na man, whispering", "en", 0, ws)
     assert out[1].visible and out[2].visible and not out[3].visible and Path(out[-1]).is_file()
     with pytest.raises(gr.Error, match="2 to 4 instructions"):
-        h.run_contrast("Come back.", "only one", "en", 0, ws)
+        instruct_tab.run_contrast("Come back.", "only one", "en", 0, ws)
     ws.cleanup()
 
 

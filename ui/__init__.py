@@ -1,3 +1,3 @@
-"""The Gradio authoring app: layout (layout.py), thin handlers (handlers.py), pure plan⇄table logic
-(plan_table.py), per-session workspaces (workspace.py), the GPU door (gpu.py), Instruct tab logic (direct.py),
-formatting (format.py) and UI strings (i18n.py)."""
+"""The Gradio authoring app: layout (layout.py), thin handlers (handlers.py), views (views.py: timeline, players,
+figures), per-session workspaces (workspace.py), the GPU door (gpu.py), formatting (format.py) and UI strings
+(i18n.py). Everything the app does to a story goes through engine.studio.Studio."""

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import direct, handlers as h
+from engine import direct
+
+from . import handlers as h, instruct as instruct_tab, views
 from .gpu import profile_choices
 from .i18n import t
-from .plan_table import COLUMNS, DATATYPES, STATIC_COLUMNS
+from engine.edit import COLUMNS, DATATYPES, STATIC_COLUMNS
 from .workspace import delete_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +81,7 @@ def build_ui() -> gr.Blocks:
 
                 gr.Markdown(t("plan_hdr"))
                 messages = gr.Markdown(elem_id="plan-msg")
-                table = gr.Dataframe(h.empty_table(), headers=COLUMNS, datatype=DATATYPES,
+                table = gr.Dataframe(views.empty_table(), headers=COLUMNS, datatype=DATATYPES,
                                      column_count=len(COLUMNS), interactive=True, static_columns=STATIC_COLUMNS,
                                      wrap=True, label=t("plan_table"), elem_id="plan", max_height=460,
                                      column_widths=["5%", "7%", "9%", "5%", "6%", "19%", "18%", "7%", "12%", "5%",
@@ -91,7 +93,7 @@ def build_ui() -> gr.Blocks:
                     down_btn = gr.Button(t("down_seg"), size="sm", elem_id="down-btn")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1):
-                        chars = gr.Dataframe(h.characters_value(None), headers=["name", "voice"],
+                        chars = gr.Dataframe(views.characters_value(None), headers=["name", "voice"],
                                              datatype=["str", "str"], column_count=2, interactive=True,
                                              label=t("characters"), elem_id="characters", max_height=220)
                         pronunciations = gr.Textbox(label=t("pronunciations"), lines=2, max_lines=8,
@@ -227,7 +229,7 @@ def build_ui() -> gr.Blocks:
         views_out = [timeline, mix, loudness]
         clip_out = [picker, clip_info, clip_audio, clip_fig, clip_caption, clip_text, clip_instruction, takes, lock]
 
-        def views(w):
+        def refreshed_views(w):
             return h.mix_views(w) if w is not None and w.plan is not None else (None, None, "")
 
         plan_btn.click(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
@@ -240,9 +242,9 @@ def build_ui() -> gr.Blocks:
             h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_plan_submit", **PRIVATE)
 
         table.input(h.edit_table, [table, ws], story_out, api_name="edit").then(
-            views, [ws], views_out, api_name="views_after_edit", **PRIVATE)
+            refreshed_views, [ws], views_out, api_name="views_after_edit", **PRIVATE)
         chars.input(h.edit_characters, [chars, ws], story_out, api_name="edit_characters", **PRIVATE).then(
-            views, [ws], views_out, api_name="views_after_characters", **PRIVATE).then(
+            refreshed_views, [ws], views_out, api_name="views_after_characters", **PRIVATE).then(
             h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_characters",
             **PRIVATE)
         voice_btn.click(h.preview_voice, [voice_char, ws], voice_audio, api_name="preview_voice", **GPU)
@@ -250,12 +252,12 @@ def build_ui() -> gr.Blocks:
                             **PRIVATE).then(h.plan_extras, [ws], [delivery, pronunciations, voice_char],
                                             api_name="extras_after_pronunciations", **PRIVATE)
         json_btn.click(h.apply_json, [plan_json, ws], story_out, api_name="apply_json", **PRIVATE).then(
-            views, [ws], views_out, api_name="views_after_json", **PRIVATE).then(
+            refreshed_views, [ws], views_out, api_name="views_after_json", **PRIVATE).then(
             h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_json", **PRIVATE)
         for btn, fn, name in ((add_btn, h.add_seg, "add_segment"), (del_btn, h.delete_seg, "delete_segment"),
                               (up_btn, h.move_up, "move_up"), (down_btn, h.move_down, "move_down")):
             btn.click(fn, [picker, ws], story_out + clip_out, api_name=name, **PRIVATE).then(
-                views, [ws], views_out, api_name=f"views_after_{name}", **PRIVATE)
+                refreshed_views, [ws], views_out, api_name=f"views_after_{name}", **PRIVATE)
 
         table.select(h.select_row, [ws], clip_out, api_name="select_row", **PRIVATE)
         picker.input(h.pick_clip, [picker, ws], clip_out, api_name="pick_clip", **PRIVATE)
@@ -283,18 +285,18 @@ def build_ui() -> gr.Blocks:
 
         # Instruct tab
         compose_in = [inst_kind, inst_lang, *speech_dd, *music_dd]
-        gr.on([d.input for d in speech_dd + music_dd], h.compose_preview, compose_in, inst_instruction,
+        gr.on([d.input for d in speech_dd + music_dd], instruct_tab.compose_preview, compose_in, inst_instruction,
               api_name="compose", **PRIVATE)
-        inst_lang.input(h.instruct_language, inst_lang, speech_dd + music_dd, api_name="instruct_language",
+        inst_lang.input(instruct_tab.instruct_language, inst_lang, speech_dd + music_dd, api_name="instruct_language",
                         **PRIVATE)
-        inst_kind.input(h.instruct_kind, inst_kind, [speech_group, music_group, inst_instruction, voices, duration],
+        inst_kind.input(instruct_tab.instruct_kind, inst_kind, [speech_group, music_group, inst_instruction, voices, duration],
                         api_name="instruct_kind", **PRIVATE).then(
             _example_for_kind, [inst_kind, inst_lang], [inst_instruction, inst_text], api_name="instruct_example",
             **PRIVATE)
-        inst_btn.click(h.run_instruct, [inst_kind, inst_instruction, inst_text, voices, inst_lang, inst_seed,
+        inst_btn.click(instruct_tab.run_instruct, [inst_kind, inst_instruction, inst_text, voices, inst_lang, inst_seed,
                                         duration, ws], [ws, inst_audio, inst_understood, inst_fig],
                        api_name="instruct", **GPU)
-        contrast_btn.click(h.run_contrast, [contrast_line, contrast_instr, inst_lang, inst_seed, ws],
+        contrast_btn.click(instruct_tab.run_contrast, [contrast_line, contrast_instr, inst_lang, inst_seed, ws],
                            [ws, *contrast_audio, contours], api_name="contrast", **GPU)
 
         refresh_btn.click(h.session_info, [ws], info, api_name="session_info", **PRIVATE)

@@ -1,4 +1,5 @@
-"""Per-browser-session workspace: its own project folder, renderer, cancel token and outputs.
+"""Per-browser-session workspace: its own Studio (engine.studio) over its own project folder, cancel token and
+outputs.
 
 A Workspace lives in a gr.State. Gradio deep-copies state values; a workspace holds locks and open models,
 so copying returns the same object (the State then stores that one object per browser session). Two sessions
@@ -18,8 +19,11 @@ from pathlib import Path
 from engine.backends.base import CancelToken
 from engine.plan import Plan
 from engine.project import Project
+from engine.studio import Studio, StudioSettings
 
 BASE = Path(tempfile.gettempdir()) / "audiostory-studio"
+# Failing takes are retaken with a new seed this many times during "Generate all" (0: only flag them).
+AUTO_RETAKE = 1
 _LIVE: set[Path] = set()
 _LIVE_LOCK = threading.Lock()
 
@@ -32,8 +36,7 @@ class Workspace:
         with _LIVE_LOCK:
             _LIVE.add(self.root)
         self.profile = profile
-        self.project: Project | None = None
-        self._renderer = None
+        self._studio: Studio | None = None
         self.cancel = CancelToken()
         self.busy = False  # a render is running: table edits wait for it
         self.selected: str | None = None  # segment open in the clip editor
@@ -57,45 +60,66 @@ class Workspace:
         return session_for(self.profile)
 
     @property
+    def studio(self) -> Studio:
+        """The engine's front door for this browser session, on the process-wide models of its profile."""
+        session = self.session
+        if self._studio is None:
+            self._studio = Studio(StudioSettings(profile=self.profile, auto_retake=AUTO_RETAKE), session)
+        elif self._studio.session is not session:  # the profile changed: same project, other models
+            self._studio = Studio(self._studio.settings, session, self._studio.project)
+        return self._studio
+
+    @property
+    def project(self) -> Project | None:
+        return self._studio.project if self._studio is not None else None
+
+    @property
     def plan(self) -> Plan | None:
         return self.project.plan if self.project else None
 
     @property
     def renderer(self):
-        if self.project is None:
-            raise ValueError("no plan yet: write an instruction and press Plan (or open a project zip)")
-        if self._renderer is None or self._renderer.project is not self.project:
-            from engine.render import Renderer
-
-            self._renderer = Renderer(self.session, self.project)
-        return self._renderer
+        return self.studio.renderer
 
     # --- project folder ----------------------------------------------------------------------------
     def _next_folder(self, stem: str) -> Path:
         self._n += 1
         return self.root / f"{stem}-{self._n:03d}"
 
-    def _swap(self, project: Project) -> Project:
-        old = self.project
-        self.project, self._renderer = project, None
+    def _replaced(self, old: Project | None) -> None:
+        """A new project took the old one's place: forget per-project UI state and delete its folder."""
         self.failed, self.selected, self.timeline_map = {}, None, None
-        if old is not None and old.root != project.root:
+        if old is not None and old.root != self.project.root:
             shutil.rmtree(old.root, ignore_errors=True)
-        return project
+
+    def plan_story(self, instruction: str, *, duration: float | None, language: str | None, seed: int) -> Plan:
+        """Plan into a fresh folder; the current project stays as it was if planning fails."""
+        old, folder = self.project, self._next_folder("project")
+        try:
+            plan = self.studio.plan_story(instruction, folder, duration=duration, language=language, seed=seed)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._replaced(old)
+        return plan
 
     def new_project(self, plan: Plan, profile: str | None = None) -> Project:
         if profile is not None:
             self.profile = profile
-        return self._swap(Project.create(self._next_folder("project"), plan))
+        old = self.project
+        project = self.studio.use_plan(plan, self._next_folder("project"))
+        self._replaced(old)
+        return project
 
     def import_project(self, data: bytes | str | Path) -> Project:
-        dest = self._next_folder("project")
+        old, dest = self.project, self._next_folder("project")
         try:
-            project = Project.import_zip(data, dest)
+            self.studio.import_zip(data, dest)
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)  # a refused upload leaves the current project as it was
             raise
-        return self._swap(project)
+        self._replaced(old)
+        return self.project
 
     def out_path(self, name: str) -> Path:
         """A fresh file path for an output (mix, export, figure); names never repeat within a workspace so a

@@ -1,6 +1,6 @@
-"""Plan ⇄ table: the editable segment table and characters table, and segment add/delete/move.
+"""Edits to a plan: the editable segment table and characters table, and segment add/delete/move.
 
-Pure functions over engine.plan.Plan; no Gradio. Every edit is applied to a copy and validated as a whole
+Pure functions over engine.plan.Plan (the app's tables, the CLI and scripts reach them through engine.studio). Every edit is applied to a copy and validated as a whole
 (Plan.from_dict), so a rejected edit leaves the plan exactly as it was.
 
 What comes back from a browser table is messy, and each case is handled here:
@@ -18,9 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.plan import MAX_DURATION_S, Plan, PlanError
-
-from engine.timing import Timeline, layout
+from .plan import MAX_DURATION_S, Plan, PlanError
+from .timing import Timeline, layout
 
 COLUMNS = ["id", "kind", "track", "start", "duration", "caption", "text", "character", "instruction", "gain_db",
            "status"]

@@ -1,5 +1,5 @@
-"""Instruct tab logic (the InstructAudio interface): speech, music and dialogue straight from an instruction,
-and the contrast view. Plain functions over an engine session; no Gradio."""
+"""Audio straight from an instruction (the InstructAudio interface): speech, music and dialogue, and the same line
+under several instructions (contrast). Plain functions over an engine session, reached through engine.studio."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from engine import instruct
-from engine.audio import resample
-from engine.backends.base import CancelToken, ClipRequest
+from . import instruct
+from .audio import resample
+from .backends.base import CancelToken, ClipRequest
+from .text import has_cjk
 
 # "A: line", "Anna：line" (full-width colon for Chinese); the speaker tag is short and has no colon
 _LINE = re.compile(r"^\s*([^:：\n]{1,32}?)\s*[:：]\s*(\S.*)$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 PAUSE_S = 0.35
 MAX_DIALOGUE_LINES = 40
 MAX_CONTRAST = 4
@@ -34,7 +34,7 @@ class Rendered:
 
 
 def detect_language(text: str, default: str = "en") -> str:
-    return "zh" if _CJK.search(text or "") else default
+    return "zh" if has_cjk(text) else default
 
 
 def resolve_language(language: str | None, *texts: str) -> str:
@@ -144,7 +144,7 @@ def parse_script(script: str) -> list[tuple[str, str]]:
 
 def parse_voices(table: Any) -> dict[str, str]:
     """Voices table (speaker, voice instruction) → dict; blank rows ignored."""
-    from .plan_table import cell_text, table_records
+    from .edit import cell_text, table_records
 
     voices = {}
     for rec in table_records(table, ["speaker", "voice"]):
