@@ -91,7 +91,7 @@ def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) 
     first_codes: dict[str, int] = {}
     for s in segs:
         t = s.take()
-        m = t.qa.get("metrics") or {}
+        m = t.qa.metrics
         if s.kind == "speech":
             if m.get("speech_s") and s.duration:
                 speech_ratio.append(m["speech_s"] / s.duration)
@@ -108,12 +108,12 @@ def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) 
             req = (t.parameters.get("request") or {}).get("duration")
             if req:
                 fixed_err.append(abs(t.duration - req))
-        if s.takes and s.takes[0].qa.get("passed") is False:
+        if s.takes and s.takes[0].qa.passed is False:
             first_fail += 1
-            for i in s.takes[0].qa.get("issues") or []:
-                first_codes[i["code"]] = first_codes.get(i["code"], 0) + 1
-        for i in t.qa.get("issues") or []:
-            codes[i["code"]] = codes.get(i["code"], 0) + 1
+            for i in s.takes[0].qa.issues:
+                first_codes[i.code] = first_codes.get(i.code, 0) + 1
+        for i in t.qa.issues:
+            codes[i.code] = codes.get(i.code, 0) + 1
     clicks = master_joins(plan, timeline, result.audio, sr)
     target = float(story["target"])
     out = {
@@ -128,7 +128,7 @@ def run_story(session: Session, story: dict, root: Path, auto_retake: int, asr) 
         "issue_codes": codes, "first_codes": first_codes, "render_failed": len(report.failed),
         "lufs": result.loudness, "true_peak": result.true_peak_db,
         "master_clipped": qa.clipped_samples(result.audio),
-        "clip_clipped": sum((s.take().qa.get("metrics") or {}).get("clipped_samples", 0) for s in segs),
+        "clip_clipped": sum(s.take().qa.metrics.get("clipped_samples", 0) for s in segs),
         "joins": len(clicks), "join_clicks": sum(c > qa.QALimits().click_ratio for c in clicks),
         "t_plan": t_plan, "t_render": t_render, "t_qa": timer.total, "qa_calls": timer.calls,
         "seconds_audio": timeline.total,

@@ -72,6 +72,30 @@ class Character(_Model):
     voice: VoiceSpec = Field(default_factory=VoiceSpec)
 
 
+class CheckIssue(_Model):
+    """One failed check of a take (codes: engine.qa.CODES), with the measured value and the limit it broke."""
+    code: str
+    message: str
+    value: float | None = None
+    limit: float | None = None
+
+
+class TakeChecks(_Model):
+    """What was measured on a take: its loudness and peak when it was rendered, then the per-clip checks'
+    verdict (engine/qa.py; `passed` is None until the take is checked)."""
+    lufs: float | None = None
+    peak: float | None = None
+    passed: bool | None = None
+    issues: list[CheckIssue] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)  # checks skipped and why
+    qa_version: int | None = None
+
+    def problem(self) -> str | None:
+        """Why the take failed its checks, in words (None if it passed or was never checked)."""
+        return None if self.passed is not False else "; ".join(i.message or i.code for i in self.issues)
+
+
 class Take(_Model):
     """One rendering of a segment, with its provenance. `path` is relative to the project folder."""
 
@@ -87,7 +111,7 @@ class Take(_Model):
     sample_rate: int = Field(0, ge=0)
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
-    qa: dict[str, Any] = Field(default_factory=dict)
+    qa: TakeChecks = Field(default_factory=TakeChecks)
 
     @field_validator("path")
     @classmethod

@@ -38,7 +38,7 @@ import numpy as np
 from .analysis_speech import active_mask, f0_median
 from .loudness import integrated_loudness
 from .mix import ROLE_LUFS
-from .plan import Plan, Segment, Take, spoken_text
+from .plan import CheckIssue, Plan, Segment, Take, spoken_text
 from .qa_signal import seam_score
 from .text import CJK
 
@@ -127,14 +127,6 @@ class QAResult:
             return "passed"
         return "; ".join(i.message for i in self.issues)
 
-    def to_dict(self) -> dict:
-        return {"version": QA_VERSION, "passed": self.passed, "issues": [i.to_dict() for i in self.issues],
-                "metrics": self.metrics, "notes": self.notes}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "QAResult":
-        return cls(passed=bool(d.get("passed")), issues=[Issue(**i) for i in d.get("issues", [])],
-                   metrics=dict(d.get("metrics", {})), notes=list(d.get("notes", [])))
 
 
 def better(a: QAResult, b: QAResult) -> bool:
@@ -628,19 +620,19 @@ def _check_asr(seg: Segment, mono: np.ndarray, sr: int, words: str, language: st
 # ----------------------------------------------------------------------------------- project integration
 
 def store(take: Take, result: QAResult) -> None:
-    """Keep the result on the take (take.qa['passed'|'issues'|'metrics'|'notes']), next to its lufs/peak."""
-    qa = dict(take.qa)
-    qa.update(result.to_dict())
-    qa.pop("version", None)
-    qa["qa_version"] = QA_VERSION
-    take.qa = qa
+    """Keep the result on the take (take.qa), next to its loudness and peak."""
+    take.qa = take.qa.model_copy(update={
+        "passed": result.passed, "metrics": dict(result.metrics), "notes": list(result.notes),
+        "issues": [CheckIssue(**i.to_dict()) for i in result.issues], "qa_version": QA_VERSION})
 
 
 def stored(take: Take) -> QAResult | None:
     """The result stored on a take by this QA version, or None when it was never checked."""
-    if take.qa.get("qa_version") != QA_VERSION or "passed" not in take.qa:
+    q = take.qa
+    if q.qa_version != QA_VERSION or q.passed is None:
         return None
-    return QAResult.from_dict(take.qa)
+    return QAResult(q.passed, [Issue(i.code, i.message, i.value, i.limit) for i in q.issues], dict(q.metrics),
+                    list(q.notes))
 
 
 def _peer_f0(renderer: "Renderer", seg: Segment) -> tuple[float, ...]:
@@ -651,14 +643,14 @@ def _peer_f0(renderer: "Renderer", seg: Segment) -> tuple[float, ...]:
         t = other.take()
         if t is None or t.path is None:
             continue
-        f0 = (t.qa.get("metrics") or {}).get("f0_norm_hz")
-        if f0 is None and "f0_median_hz" not in (t.qa.get("metrics") or {}):
+        f0 = t.qa.metrics.get("f0_norm_hz")
+        if f0 is None and "f0_median_hz" not in t.qa.metrics:
             mono = _mono(renderer.project.read_take(t))
             style = str((_request(t).get("attributes") or {}).get("style") or "")
             raw = f0_median(mono, renderer.plan.sample_rate) if style != "whisper" else float("nan")
             f0 = _pitch_norm_hz(raw, _request(t).get("attributes") or {}) if math.isfinite(raw) else None
-            t.qa = {**t.qa, "metrics": {**(t.qa.get("metrics") or {}), "f0_median_hz": _fmt(raw, 1),
-                                        "f0_norm_hz": _fmt(f0, 1) if f0 else None}}
+            t.qa = t.qa.model_copy(update={"metrics": {**t.qa.metrics, "f0_median_hz": _fmt(raw, 1),
+                                                       "f0_norm_hz": _fmt(f0, 1) if f0 else None}})
         if f0:
             out.append(float(f0))
     return tuple(out)

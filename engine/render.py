@@ -18,7 +18,7 @@ from .audio import fit_length, resample
 from .backends.base import Cancelled, CancelToken, Capabilities, ClipRequest, Clip
 from .delivery import mix_settings
 from .mix import MixBuffers, MixResult, MixSettings, integrated_loudness, mix
-from .plan import Plan, Segment, Take, spoken_text
+from .plan import Plan, Segment, Take, TakeChecks, spoken_text
 from .timing import Elastic, Timeline, fit_durations, layout
 from .project import Project
 from .session import Session
@@ -186,8 +186,8 @@ class Renderer:
             parameters={"request": _request_summary(req), **clip.parameters},
             duration=round(audio.shape[0] / self.plan.sample_rate, 4), sample_rate=self.plan.sample_rate,
             warnings=list(clip.warnings),
-            qa={"lufs": round(lufs, 2) if np.isfinite(lufs) else None,
-                "peak": round(float(np.abs(audio).max()), 4) if audio.size else 0.0},
+            qa=TakeChecks(lufs=round(lufs, 2) if np.isfinite(lufs) else None,
+                          peak=round(float(np.abs(audio).max()), 4) if audio.size else 0.0),
         )
         seg.takes.append(take)
         seg.active_take = take.id
@@ -304,8 +304,8 @@ class Renderer:
             if t is None or t.path is None:
                 continue
             clips[seg.id] = self.project.read_take(t)
-            if t.qa.get("lufs") is not None:
-                lufs[seg.id] = t.qa["lufs"]
+            if t.qa.lufs is not None:
+                lufs[seg.id] = t.qa.lufs
         return clips, lufs
 
     def mix(self, stems: bool = False) -> tuple[MixResult, Timeline]:

@@ -468,9 +468,8 @@ class Studio:
                 out.append(Notice(seg.id, "failed", seg.takes[-1].error))
             if take is not None and take.path is not None:
                 out += [Notice(seg.id, "warning", w) for w in take.warnings]
-                if take.qa.get("passed") is False:
-                    out += [Notice(seg.id, "check", i.get("message") or i.get("code", "?"))
-                            for i in take.qa.get("issues", [])]
+                if take.qa.passed is False:
+                    out += [Notice(seg.id, "check", i.message or i.code) for i in take.qa.issues]
             if seg.kind in ("speech", "music", "sound") and seg.instruction and not _is_backend_link(seg.instruction):
                 out += [Notice(seg.id, "unknown-word", repr(w))
                         for w in instruct.parse(seg.kind, seg.instruction).unknown]

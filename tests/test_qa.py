@@ -68,7 +68,7 @@ def test_clean_rendered_clips_pass_and_results_are_stored(rendered):
     for sid, res in report.checks.items():
         assert res.passed, (sid, res.summary())
         stored = r.plan.segment(sid).take().qa
-        assert stored["passed"] is True and stored["issues"] == [] and "lufs" in stored and stored["metrics"]
+        assert stored.passed is True and stored.issues == [] and stored.lufs is not None and stored.metrics
     # the English lines went through the recogniser and came back close to the script
     for sid in ("a1", "a2", "a3"):
         m = report.checks[sid].metrics
@@ -134,7 +134,7 @@ def test_a_different_voice_for_the_same_character_is_flagged_as_pitch_drift(rend
     res = check(r, "a2", resample(clip.audio, clip.sample_rate, SR))
     assert "pitch_drift" in res.codes
     assert res.metrics["pitch_drift_st"] < -5  # a man is far below Anna's other lines
-    assert seg.take().qa["passed"]  # checking a candidate does not touch the stored result
+    assert seg.take().qa.passed  # checking a candidate does not touch the stored result
 
 
 def test_speech_pauses_only_count_beyond_the_written_pauses(rendered):
@@ -207,8 +207,8 @@ def test_auto_retake_replaces_a_failing_take_with_a_passing_one(tmp_path):
     r = studio.renderer
     seg = r.plan.segment("s1")
     first, active = seg.takes[0], seg.take()
-    assert first.qa["passed"] is False and "clipping" in [i["code"] for i in first.qa["issues"]]
-    assert active.id != first.id and active.qa["passed"] is True
+    assert first.qa.passed is False and "clipping" in [i.code for i in first.qa.issues]
+    assert active.id != first.id and active.qa.passed is True
     assert report.retakes == {"s1": 1} and report.checks["s1"].passed and report.failing == []
     # the kept take is what the next render finds in its cache: nothing is rendered again
     calls = r.session.calls["sound"]
@@ -231,7 +231,7 @@ def test_one_click_retake_fixes_a_failing_take(tmp_path):
     seg = r.plan.segment("s1")
     assert not qa.check_take(r, seg, asr=False).passed
     kept = studio.retake("s1", attempts=2)
-    assert kept.id == seg.active_take and kept.id != seg.takes[0].id and kept.qa["passed"]
+    assert kept.id == seg.active_take and kept.id != seg.takes[0].id and kept.qa.passed
     assert not r.is_dirty(seg)
 
 
@@ -243,7 +243,7 @@ def test_retake_keeps_the_current_take_when_the_new_one_is_worse(tmp_path):
     original = seg.take()
     kept = studio.retake("s1", attempts=1)
     assert kept.id == original.id and len(seg.takes) == 2
-    assert seg.takes[1].qa["passed"] is False and "clipping" in [i["code"] for i in seg.takes[1].qa["issues"]]
+    assert seg.takes[1].qa.passed is False and "clipping" in [i.code for i in seg.takes[1].qa.issues]
     assert not r.is_dirty(seg)
 
 

@@ -52,7 +52,7 @@ def test_cli_and_studio_make_identical_takes_mix_and_warnings(tmp_path, capsys):
         ta, tb = a.take(), b.take()
         assert (ta.id, ta.key, ta.seed, len(a.takes)) == (tb.id, tb.key, tb.seed, len(b.takes))
         assert np.array_equal(opened.project.read_take(ta), reopened.project.read_take(tb))
-        assert ta.qa.get("passed") is True and ta.qa == tb.qa  # both were checked, with the same results
+        assert ta.qa.passed is True and ta.qa == tb.qa  # both were checked, with the same results
     assert np.array_equal(sf.read(tmp_path / "cli.wav")[0], sf.read(tmp_path / "studio.wav")[0])
     assert [n.line() for n in opened.notices()] == [n.line() for n in studio.notices()]
     # the unknown voice word is said by both shells, on the segment that uses the voice

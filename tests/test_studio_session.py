@@ -106,7 +106,7 @@ def test_studio_profile_renders_a_three_segment_story_end_to_end(tmp_path):
     assert backends == {"s01": "tangoflux", "s02": "vibevoice", "s03": "ace-step"}
     for seg in plan.segments:
         take = seg.take()
-        assert take.sample_rate == SR and take.qa["peak"] < 1.0
+        assert take.sample_rate == SR and take.qa.peak < 1.0
         if seg.kind != "speech":  # fixed-length clips come back exactly as long as asked (sound + its tail)
             assert abs(take.duration - renderer.request_for(seg).duration) <= 0.05
     assert plan.segment("s03").take().parameters["bpm"] == 70

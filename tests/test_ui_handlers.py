@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 
-from engine.plan import Plan  # noqa: E402
+from engine.plan import CheckIssue, Plan  # noqa: E402
 
 from engine.timing import layout  # noqa: E402
 from engine import direct  # noqa: E402
@@ -313,11 +313,11 @@ def test_regenerate_renders_only_that_clip(rendered):
 def test_generate_checks_every_take_and_flags_failures_on_the_timeline(rendered, monkeypatch):
     ws = rendered
     active = [s.take() for s in ws.plan.segments]
-    assert all(t.qa.get("passed") is not None for t in active)  # every rendered take carries its QA verdict
+    assert all(t.qa.passed is not None for t in active)  # every rendered take carries its QA verdict
     sid = next(s.id for s in ws.plan.segments if s.kind == "sound" and s.track == "foreground")
     take = ws.plan.segment(sid).take()
-    monkeypatch.setitem(take.qa, "passed", False)
-    monkeypatch.setitem(take.qa, "issues", [{"code": "clipping", "message": "812 clipped samples"}])
+    monkeypatch.setattr(take.qa, "passed", False)
+    monkeypatch.setattr(take.qa, "issues", [CheckIssue(code="clipping", message="812 clipped samples")])
     assert h._flagged(ws)[sid] == "QA: 812 clipped samples"
     info = h.clip_views(ws, sid)[1]
     assert "812 clipped samples" in info
@@ -329,7 +329,7 @@ def test_one_click_retake_keeps_a_passing_take(rendered):
     before = len(ws.plan.segment(sid).takes)
     out = h.retake_clip(sid, ws)
     seg = ws.plan.segment(sid)
-    assert len(seg.takes) == before + 1 and seg.take().qa["passed"] is True
+    assert len(seg.takes) == before + 1 and seg.take().qa.passed is True
     assert out[-1].startswith(f"✓ {sid}: take") and "passes its checks" in out[-1]
 
 

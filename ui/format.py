@@ -89,7 +89,7 @@ def clip_info(plan: Plan, seg: Segment, timeline: Timeline, dirty: bool | None, 
     t = seg.take()
     if t is not None and t.path is not None:
         lines.append(f"take {t.id}: {t.backend} ({t.model_id}), seed {t.seed}, {t.duration:.2f} s"
-                     + (f", {t.qa['lufs']:.1f} LUFS" if t.qa.get("lufs") is not None else ""))
+                     + (f", {t.qa.lufs:.1f} LUFS" if t.qa.lufs is not None else ""))
         lines += [f"- ⚠ {w}" for w in t.warnings]
         if dirty:
             lines.append("- edited since this take was made: regenerate to hear the change")

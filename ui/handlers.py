@@ -368,7 +368,7 @@ def retake_clip(seg_id: str | None, ws: Workspace | None, progress=gr.Progress()
     def work(studio):
         take = studio.retake(sid)
         problem = flagged(ws).get(sid, "")
-        return f"✓ {sid}: take {take.id} kept ({'passes its checks' if take.qa.get('passed') else 'still flagged: ' + problem})"
+        return f"✓ {sid}: take {take.id} kept ({'passes its checks' if take.qa.passed else 'still flagged: ' + problem})"
 
     status = _one_clip(ws, sid, f"Retaking {sid}", progress, work)
     return _clip_and_story(ws, sid, status)

@@ -65,9 +65,8 @@ def flagged(ws: Workspace) -> dict[str, str]:
         t = s.take()
         if (t is None or t.path is None) and s.takes and s.takes[-1].error:
             out.setdefault(s.id, s.takes[-1].error)
-        if t is not None and t.qa.get("passed") is False:
-            out.setdefault(s.id, "QA: " + "; ".join(i.get("message", i.get("code", "?"))
-                                                    for i in t.qa.get("issues", [])))
+        if t is not None and t.qa.passed is False:
+            out.setdefault(s.id, "QA: " + t.qa.problem())
     return out
 
 
@@ -168,9 +167,8 @@ def clip_views(ws: Workspace | None, seg_id: str | None, take_id: str | None = N
         except (ProjectError, audio_io.AudioFileError) as e:
             gr.Warning(f"{seg.id}: {e}")
     info = fmt.clip_info(plan, seg, tl, dirty, ws.failed.get(seg.id))
-    if take is not None and take.qa.get("passed") is not None:
-        verdict = "passed" if take.qa["passed"] else "; ".join(i.get("message", "") for i in take.qa.get("issues", []))
-        info += f"\n\n**Checks:** {'✓ ' if take.qa['passed'] else '⚠ '}{verdict}"
+    if take is not None and take.qa.passed is not None:
+        info += f"\n\n**Checks:** {'✓ passed' if take.qa.passed else '⚠ ' + take.qa.problem()}"
     return (picker(ws, seg.id), info, audio_path, fig_path, seg.caption, seg.text, seg.instruction,
             gr.Radio(choices=fmt.take_choices(seg), value=take.id if take is not None else None), seg.locked)
 
