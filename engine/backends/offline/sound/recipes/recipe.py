@@ -51,6 +51,8 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Recipe:
+    """A recipe as the bank knows it: its render function and how the backend levels and places what it renders."""
+
     name: str
     render: Callable[[Ctx], np.ndarray]  # Ctx → float32 (2, n)
     kind: RecipeKind
