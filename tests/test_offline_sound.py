@@ -1,4 +1,4 @@
-"""The offline procedural sound bank (engine/backends/offline/sound.py) and the seam detector (engine/qa_signal.py).
+"""The offline procedural sound bank (engine/backends/offline/sound/) and the seam detector (engine/qa_signal.py).
 
 Speed is not asserted here (see the backend's report); these tests check what the clips are: exact length, level,
 no clipping, the effect of each control, caption matching in English and Chinese, determinism and seamless beds.
@@ -12,8 +12,10 @@ import pytest
 
 from engine import qa_signal
 from engine.backends.base import BackendError, CancelToken, Cancelled, ClipRequest, SoundModel
-from engine.backends.offline import sound_lexicon
-from engine.backends.offline.sound import RECIPES, ProceduralSound, choose_layers, match_recipes
+from engine.backends.offline.sound import ProceduralSound
+from engine.backends.offline.sound import lexicon as sound_lexicon
+from engine.backends.offline.sound.matching import choose_layers, match_recipes
+from engine.backends.offline.sound.recipes import RECIPES
 
 SR = 44100
 

@@ -1,6 +1,6 @@
 """Words that pick a procedural sound recipe and its parameters, English and Chinese.
 
-Data only; the matching rules live in `sound.py` (`match_recipes`). Conventions:
+Data only; the matching rules live in `matching.py` (`match_recipes`). Conventions:
 - Each entry is (keyword, weight). A specific word ("downpour", "暴雨") weighs 2, a generic one ("rain", "雨") 1,
   a word that only hints at a sound ("storm" for wind) less than 1. A category's score is the sum of the weights of
   its keywords found in the caption, so "heavy rain with thunder" scores rain_heavy and thunder both.
@@ -292,7 +292,7 @@ DISTANCE_WORDS: list[tuple[str, str]] = [
     ("闷闷的", "far"),
 ]
 
-# environment word → preset name understood by sound.py's space presets
+# environment word → preset name understood by dsp/space.py
 ENVIRONMENT_WORDS: list[tuple[str, str]] = [
     ("underwater", "underwater"), ("under water", "underwater"), ("水下", "underwater"), ("水底", "underwater"),
     ("cave", "cave"), ("cavern", "cave"), ("tunnel", "cave"), ("dungeon", "cave"), ("mine", "cave"),

@@ -1,0 +1,1 @@
+"""Signal building blocks of the sound bank, independent of any one recipe."""
