@@ -1,22 +1,26 @@
 """Who is in the story and how they sound: role words and names (EN + ZH), the characters a plan names,
 their voices, and the delivery of their lines.
 
-Gender and age come from the role ("grandmother") or the name ("Anna", "小红"); adjectives ("an old
-fisherman", "the nervous boy") refine them. The delivery of a line is a list of keys: a speech verb's or a
-role's manner ("whisper", "announce") and the voice words around the speaker ("sadly", "slowly").
+Gender and age come from the role ("grandmother") or the name ("Anna", "小红"). The voice words around a
+person ("an old fisherman", "the nervous boy", "奶奶慢慢地") are read with engine.instruct's speech vocabulary,
+so the planner and the speech backends understand the same words. The delivery of a line is a list of keys: a
+speech verb's or a role's manner ("whisper", "announce") and those voice words (an emotion as engine.instruct
+names it, "quiet"/"loud", "slow"/"fast").
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from engine import instruct
 from engine.plan import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
 from .draft import Clip
-from .wording import EN_STOP, capitalise, pattern, words
+from .wording import EN_STOP, capitalise, words
 
 
 class Role(NamedTuple):
@@ -114,9 +118,9 @@ _ZH_MALE_CHARS = "明刚强伟军勇龙杰涛斌磊鹏飞虎"
 _ZH_ADVERBS = ("轻轻|慢慢|悄悄|大声|小声|低声|轻声|高兴|开心|难过|伤心|生气|愤怒|温柔|平静|兴奋|激动|紧张|害怕|急忙|缓缓|默默|"
                "微笑|哭|笑|叹|颤抖|沉稳|慈祥|认真|得意|无奈|焦急|惊讶|好奇")
 
-# Delivery words: key → (English, Chinese). The words follow engine.instruct's vocabulary so the renderer can
-# parse them into attributes.
-_DELIVERY = {
+# How a speech verb or a role delivers a line: manner key → (English, Chinese) words that engine.instruct reads
+# back as a style or emotion.
+_MANNERS = {
     "story": ("calm storytelling voice", "平静的讲故事语气"),
     "narration": ("narration", "旁白语气"),
     "whisper": ("whispering", "低声耳语"),
@@ -131,52 +135,41 @@ _DELIVERY = {
     "friendly": ("happy, conversational", "开心的聊天语气"),
     "robotic": ("robotic, synthetic voice", "机械合成的声音"),
     "eerie": ("mysterious, breathy", "神秘、带气声"),
-    "sad": ("sad", "悲伤"),
-    "happy": ("happy", "开心"),
-    "angry": ("angry", "生气"),
-    "fearful": ("fearful", "害怕"),
-    "nervous": ("nervous, fearful", "紧张害怕"),
-    "excited": ("excited", "兴奋"),
-    "gentle": ("tender", "温柔"),
-    "calm": ("calm", "平静"),
-    "tired": ("tired", "疲惫"),
-    "quiet": ("quietly", "小声"),
-    "loud": ("loudly", "大声"),
-    "slow": ("slowly", "慢慢"),
-    "fast": ("quickly", "快速"),
 }
 # Speaking-rate multipliers per delivery key, for the speech-length estimate.
 _PACE = {"slow": 0.8, "fast": 1.25, "whisper": 0.9, "story": 0.95, "narration": 0.95, "tired": 0.9, "excited": 1.1,
          "shout": 1.05, "announce": 0.95}
-
-_EMOTION_EN = [
-    ("sad", r"sad|sadly|tearful\w*|sorrowful\w*|mournful\w*|crying|sobbing|grief\w*|grieving"),
-    ("happy", r"happ(?:y|ily)|cheerful\w*|joyful\w*|laugh(?:s|ing)|smil\w*|delighted|gleeful\w*"),
-    ("angry", r"angr(?:y|ily)|furious\w*|grumpy|annoyed|irritated"),
-    ("fearful", r"fear\w*|scared|frightened|terrified|afraid"),
-    ("nervous", r"nervous\w*|anxious\w*|trembl\w*|shaky|shakily"),
-    ("excited", r"excit\w*|eager\w*|thrilled"),
-    ("gentle", r"gentl[ey]|tender\w*|kindly|lovingly|warmly"),
-    ("calm", r"calm\w*|peaceful\w*|wise|serene\w*"),
-    ("tired", r"tired|weary|sleepy|sleepily|exhausted"),
-    ("quiet", r"quiet(?:ly)?|softly|hushed"),
-    ("loud", r"loud(?:ly)?"),
-    ("slow", r"slow(?:ly)?"),
-    ("fast", r"quick(?:ly)?|fast|hurried(?:ly)?|rapid(?:ly)?"),
-]
-_EMOTION_ZH = [
-    ("sad", r"悲伤|难过|伤心|哭着|哽咽|忧伤"), ("happy", r"开心|高兴|快乐|笑着|欢快|愉快"), ("angry", r"生气|愤怒|恼火"),
-    ("fearful", r"害怕|恐惧|惊恐"), ("nervous", r"紧张|颤抖|哆嗦"), ("excited", r"激动|兴奋"), ("gentle", r"温柔|慈祥|亲切"),
-    ("calm", r"平静|沉稳|淡定"), ("tired", r"疲惫|困倦|疲倦"), ("quiet", r"轻声|小声"), ("loud", r"大声"),
-    ("slow", r"慢慢|缓缓|慢悠悠"), ("fast", r"飞快|急忙|匆忙|急促"),
-]
+# Besides the manners, a delivery key is an emotion as engine.instruct names it ("sad", "tender") or the direction
+# of the loudness or pace it reads; each is written in instruct's display word for this attribute value.
+_INSTRUCT_VALUES = {"quiet": ("volume", -6.0), "loud": ("volume", 6.0),
+                    "slow": ("pace", 0.75), "fast": ("pace", 1.3)}
 
 
-def voice_words(text: str, language: str) -> list[str]:
-    """Delivery keys for the voice words in `text` ("sadly", "慢慢")."""
-    if language == "zh":
-        return [k for k, pat in _EMOTION_ZH if re.search(pat, text)]
-    return [k for k, pat in _EMOTION_EN if pattern(pat, "", "en").search(text)]
+def voice_words(text: str) -> list[str]:
+    """Delivery keys for the voice words engine.instruct reads in `text` ("sadly", "慢慢"): the emotion, then
+    'quiet'/'loud' and 'slow'/'fast'."""
+    return _voice_keys(instruct.parse_speech(text))
+
+
+def _voice_keys(attrs: instruct.SpeechAttributes) -> list[str]:
+    keys = [attrs.emotion] if attrs.emotion else []
+    if attrs.volume:
+        keys.append("quiet" if attrs.volume < 0 else "loud")
+    if attrs.pace is not None and attrs.pace != 1.0:
+        keys.append("slow" if attrs.pace < 1.0 else "fast")
+    return keys
+
+
+@functools.cache
+def _instruct_words(language: str) -> dict[tuple[str, object], str]:
+    return {(field, value): word for field, pairs in instruct.choices("speech", language).items()
+            for word, value in pairs}
+
+
+def _delivery_words(key: str, language: str) -> str | None:
+    if key in _MANNERS:
+        return _MANNERS[key][1 if language == "zh" else 0]
+    return _instruct_words(language).get(_INSTRUCT_VALUES.get(key, ("emotion", key)))
 
 
 @dataclass
@@ -216,14 +209,8 @@ def _read_person_en(np: str) -> Person | None:
     head = lowered[-1]
     if head in _EN_PLURAL or (head.endswith("s") and head[:-1] in EN_ROLE and head not in EN_ROLE):
         return Person(capitalise(lowered[-1]), lowered[-1], plural=True)
-    delivery = [k for k, pat in _EMOTION_EN if any(re.fullmatch(pat, w) for w in lowered)]
-    age = None
-    if any(w in ("old", "elderly", "aged", "ancient", "grey-haired", "gray-haired", "white-haired") for w in lowered):
-        age = "elderly"
-    elif any(w in ("young", "teenage", "teen", "teenaged") for w in lowered):
-        age = "young"
-    elif any(w in ("little", "small", "tiny") for w in lowered):
-        age = "child"
+    voice = instruct.parse_speech(np)
+    delivery, age = _voice_keys(voice), voice.age
     role = None
     for i in range(len(lowered) - 1, -1, -1):
         for span in (2, 1):
@@ -241,7 +228,7 @@ def _read_person_en(np: str) -> Person | None:
             continue
         if (w[0].isupper() and w.lower() not in EN_ROLE and w.lower() not in EN_STOP and w.lower() not in
                 ("old", "young", "little", "a", "an", "the", "his", "her", "my", "our", "their", "mr", "mrs", "ms")
-                and not any(re.fullmatch(p, w.lower()) for _, p in _EMOTION_EN)):
+                and not voice_words(w)):
             g = "female" if w.lower() in FEMALE_NAMES else "male" if w.lower() in MALE_NAMES else None
             if i > 0 and original[i - 1].lower() in ("mr", "mrs", "ms", "miss", "uncle", "aunt", "grandpa", "grandma"):
                 prev = original[i - 1].lower()
@@ -265,14 +252,15 @@ def _read_person_zh(np: str) -> Person | None:
     np = np.strip("，,：: ")
     if not np or len(np) > 8:
         return None
-    delivery = [k for k, pat in _EMOTION_ZH if re.search(pat, np)]
+    # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
+    voice = instruct.parse_speech(re.sub("老师|老板", "", np))
+    delivery, age = _voice_keys(voice), voice.age
     if np in ("他", "她"):
         return Person("", "", pronoun="he" if np == "他" else "she")
     if np in ("我", "我们"):
         return role_person(EN_ROLE["narrator"], [])
     if np.endswith("们"):
         return Person(np, np, plural=True)
-    age = "elderly" if re.search(r"老(?!师|板)|年迈|年老|年长|白发", np) else "young" if "年轻" in np else None
     for w, i in ZH_ROLE:
         if w in np:
             person = role_person(i, delivery)
@@ -312,8 +300,8 @@ def person_phrase(person: Person, language: str) -> str:
                 ("female", None): "一位成年女性"}.get(key, "一位成年人")
     return {("male", "elderly"): "an elderly man", ("female", "elderly"): "an elderly woman",
             (None, "elderly"): "an elderly person", ("male", "child"): "a little boy",
-            ("female", "child"): "a little girl", (None, "child"): "a child", ("male", "young"): "a young man", ("female", "young"): "a young woman",
-            (None, "young"): "a young person", ("male", "adult"): "a man", ("female", "adult"): "a woman",
+            ("female", "child"): "a little girl", (None, "child"): "a child", ("male", "young"): "a young man",
+            ("female", "young"): "a young woman", (None, "young"): "a young person", ("male", "adult"): "a man", ("female", "adult"): "a woman",
             ("male", None): "a man", ("female", None): "a woman"}.get(key, "an adult")
 
 
@@ -321,9 +309,9 @@ def delivery_phrase(keys: list[str], language: str) -> str:
     """The first three distinct delivery keys in words: "calm storytelling voice, sad"."""
     seen: list[str] = []
     for k in keys:
-        if k and k in _DELIVERY and k not in seen:
+        if k and _delivery_words(k, language) and k not in seen:
             seen.append(k)
-    phrases = [_DELIVERY[k][1 if language == "zh" else 0] for k in seen[:3]]
+    phrases = [_delivery_words(k, language) for k in seen[:3]]
     return ("，" if language == "zh" else ", ").join(phrases)
 
 

@@ -48,7 +48,7 @@ _ZH_SAY_VERBS = [
     ("低声说", "whisper"), ("轻声说", "whisper"), ("低语", "whisper"), ("耳语", "whisper"), ("悄悄说", "whisper"),
     ("大喊", "shout"), ("喊道", "shout"), ("叫道", "shout"), ("大叫", "shout"), ("尖叫", "shout"), ("喊", "shout"),
     ("问道", "curious"), ("问", "curious"), ("宣布", "announce"), ("广播", "announce"), ("倒数", "announce"),
-    ("嘀咕", "mumble"), ("念叨", "mumble"), ("叮嘱", "gentle"), ("嘱咐", "gentle"), ("命令", "shout"),
+    ("嘀咕", "mumble"), ("念叨", "mumble"), ("叮嘱", "tender"), ("嘱咐", "tender"), ("命令", "shout"),
     ("告诉", ""), ("回答", ""), ("答道", ""), ("说道", ""), ("说", ""), ("叹道", "tired"),
 ]
 _ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
@@ -151,7 +151,7 @@ def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
     scene_index, _ = enter_scene(draft, said.main)
     name = draft.cast.join(said.speaker)
     listener_name = draft.cast.join(said.listener) if said.listener else None
-    delivery = [_delivery_of(said.verb, language)] + voice_words(said.main, language)
+    delivery = [_delivery_of(said.verb, language)] + voice_words(said.main)
     topic, line = _reported_line(draft, said.verb, said.rest, said.main, listener_name)
     scene = draft.scenes[scene_index]
     if topic:
@@ -275,7 +275,7 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
         listener = read_person(parts[1], "zh") if len(parts) > 1 else None
         if speaker is None:
             return None
-        return Attribution(speaker, v.group(1), listener, voice_words(text[start:], language)), start
+        return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
     if len(words(after)) > 5:
         return None
     bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|[,.;!?]", text[:v.start()]))
@@ -291,7 +291,7 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
         head = words(np)[-1]
         speaker = Person(capitalise(head), head)
     listener, _ = _listener(after, language)
-    return Attribution(speaker, v.group(1), listener, voice_words(text[start:], language)), start
+    return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
 
 
 def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
@@ -301,7 +301,7 @@ def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
         if not m:
             return None
         speaker = read_person(m.group(1), "zh")
-        return (Attribution(speaker, m.group(2), None, voice_words(m.group(0), language)), m.end()) if speaker else None
+        return (Attribution(speaker, m.group(2), None, voice_words(m.group(0))), m.end()) if speaker else None
     lead = re.match(r"^[\s,—-]*", piece).end()
     stop = re.search(r"[.;!?]|,\s|\s(?:and|then)\s", piece[lead:])
     end = lead + (stop.start() if stop else len(piece) - lead)
@@ -315,7 +315,7 @@ def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
     if speaker is None:
         return None
     consumed = end + (1 if stop and piece[end:end + 1] in ".;!?," else 0)
-    return Attribution(speaker, v.group(1), None, voice_words(segment, language)), consumed
+    return Attribution(speaker, v.group(1), None, voice_words(segment)), consumed
 
 
 def add_quote(draft: Draft, text: str, attribution: Attribution | None) -> None:
