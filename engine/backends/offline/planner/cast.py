@@ -192,13 +192,13 @@ def role_person(index: int, delivery: list[str]) -> Person:
                   delivery=list(delivery))
 
 
-def read_person(np: str, language: str) -> Person | None:
+def read_person(phrase: str, language: str) -> Person | None:
     """The person a noun phrase names ("an old fisherman", "her friend Tom", "老渔夫", "小红"), or None."""
-    return _read_person_zh(np) if language == "zh" else _read_person_en(np)
+    return _read_person_zh(phrase) if language == "zh" else _read_person_en(phrase)
 
 
-def _read_person_en(np: str) -> Person | None:
-    original = words(np)
+def _read_person_en(phrase: str) -> Person | None:
+    original = words(phrase)
     lowered = [w.lower() for w in original]
     if not lowered or len(lowered) > 7:
         return None
@@ -209,14 +209,14 @@ def _read_person_en(np: str) -> Person | None:
     head = lowered[-1]
     if head in _EN_PLURAL or (head.endswith("s") and head[:-1] in EN_ROLE and head not in EN_ROLE):
         return Person(capitalise(lowered[-1]), lowered[-1], plural=True)
-    voice = instruct.parse_speech(np)
+    voice = instruct.parse_speech(phrase)
     delivery, age = _voice_keys(voice), voice.age
     role = None
     for i in range(len(lowered) - 1, -1, -1):
         for span in (2, 1):
-            phrase = " ".join(lowered[i - span + 1:i + 1]) if i - span + 1 >= 0 else ""
-            if phrase in EN_ROLE:
-                role = EN_ROLE[phrase]
+            candidate = " ".join(lowered[i - span + 1:i + 1]) if i - span + 1 >= 0 else ""
+            if candidate in EN_ROLE:
+                role = EN_ROLE[candidate]
                 break
         if role is not None:
             break
@@ -243,35 +243,36 @@ def _read_person_en(np: str) -> Person | None:
     return None
 
 
-def _read_person_zh(np: str) -> Person | None:
-    np = re.sub(r"^(?:一位|一个|一名|那位|这位|那个|这个|位|个|名|只|一只|那|这)", "", np.strip())
+def _read_person_zh(phrase: str) -> Person | None:
+    phrase = re.sub(r"^(?:一位|一个|一名|那位|这位|那个|这个|位|个|名|只|一只|那|这)", "", phrase.strip())
     for _ in range(3):
-        np = re.sub(r"(?:一边|突然|又|也|就|便|还|都|再|在|正在)$", "", np)
-        np = re.sub(r"(?:" + _ZH_ADVERBS + r")(?:地|着)?$", "", np)
-        np = re.sub(rf"[{CJK_CLASS}](?:着)$", "", np) if len(np) > 3 else np
-    np = np.strip("，,：: ")
-    if not np or len(np) > 8:
+        phrase = re.sub(r"(?:一边|突然|又|也|就|便|还|都|再|在|正在)$", "", phrase)
+        phrase = re.sub(r"(?:" + _ZH_ADVERBS + r")(?:地|着)?$", "", phrase)
+        phrase = re.sub(rf"[{CJK_CLASS}](?:着)$", "", phrase) if len(phrase) > 3 else phrase
+    phrase = phrase.strip("，,：: ")
+    if not phrase or len(phrase) > 8:
         return None
     # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
-    voice = instruct.parse_speech(re.sub("老师|老板", "", np))
+    voice = instruct.parse_speech(re.sub("老师|老板", "", phrase))
     delivery, age = _voice_keys(voice), voice.age
-    if np in ("他", "她"):
-        return Person("", "", pronoun="he" if np == "他" else "she")
-    if np in ("我", "我们"):
+    if phrase in ("他", "她"):
+        return Person("", "", pronoun="he" if phrase == "他" else "she")
+    if phrase in ("我", "我们"):
         return role_person(EN_ROLE["narrator"], [])
-    if np.endswith("们"):
-        return Person(np, np, plural=True)
+    if phrase.endswith("们"):
+        return Person(phrase, phrase, plural=True)
     for w, i in ZH_ROLE:
-        if w in np:
+        if w in phrase:
             person = role_person(i, delivery)
-            person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", np) if len(np) <= 5 else person.name_zh
+            if len(phrase) <= 5:
+                person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
             if age:
                 person.age = age
             return person
-    if len(np) <= 4 and CJK.fullmatch(np[0]):
-        g = ("female" if any(c in _ZH_FEMALE_CHARS for c in np[1:]) else
-             "male" if any(c in _ZH_MALE_CHARS for c in np[1:]) else None)
-        return Person(np, np, gender=g, age=age, delivery=delivery)
+    if len(phrase) <= 4 and CJK.fullmatch(phrase[0]):
+        g = ("female" if any(c in _ZH_FEMALE_CHARS for c in phrase[1:]) else
+             "male" if any(c in _ZH_MALE_CHARS for c in phrase[1:]) else None)
+        return Person(phrase, phrase, gender=g, age=age, delivery=delivery)
     return None
 
 
@@ -377,6 +378,11 @@ class Cast:
             self.mentioned.remove(name)
         self.mentioned.append(name)
 
+    def spoke(self, name: str) -> None:
+        """`name` speaks next (an unattributed quotation answers the speaker before)."""
+        if name not in self.speakers[-1:]:
+            self.speakers.append(name)
+
     def line(self, scene: int, name: str, text: str, delivery: list[str], quoted: bool, written: bool) -> Clip:
         """A spoken line by `name`; the speaker's first line also fixes their voice."""
         member = self.members[name]
@@ -397,8 +403,7 @@ class Cast:
             caption = f"{who}在说话" + (f"，{how}" if how else "") + "。"
         else:
             caption = f"{capitalise(who)} speaking" + (f", {how}" if how else "") + "."
-        if name not in self.speakers[-1:]:
-            self.speakers.append(name)
+        self.spoke(name)
         self.bring_forward(name)
         return Clip("speech", scene, caption=caption[:MAX_CAPTION_CHARS], text=text.strip()[:MAX_TEXT_CHARS],
                     character=name, instruction=how, pace=pace, quoted=quoted, written=written)

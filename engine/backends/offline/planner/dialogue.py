@@ -128,15 +128,15 @@ def find_reported_speech(draft: Draft, body: str) -> ReportedSpeech | None:
         if cut >= 0:
             lead, pre = pre[:cut], pre[cut + 1:]
         parts = re.split(_ZH_TO_OR_WITH, pre, maxsplit=1)
-        speaker_np = parts[0]
+        speaker_phrase = parts[0]
         listener = read_person(parts[1], "zh") if len(parts) > 1 else None
     else:
         bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|,", pre))
         if bounds:
             lead, pre = pre[:bounds[-1].start()], pre[bounds[-1].end():]
-        speaker_np = pre
+        speaker_phrase = pre
         listener = None
-    speaker = read_person(speaker_np, language)
+    speaker = read_person(speaker_phrase, language)
     if speaker is None or speaker.plural:
         return None
     rest = after
@@ -157,8 +157,7 @@ def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
     if topic:
         request = StoryRequest(topic, name, listener_name, delivery + ["story"])
         scene.clips.append(Clip("speech", scene_index, character=name, story=request))
-        if name not in draft.cast.speakers[-1:]:
-            draft.cast.speakers.append(name)
+        draft.cast.spoke(name)
     else:
         delivery = [d for d in delivery if d != "story"]  # "tells her to close her eyes" is not a story
         scene.clips.append(draft.cast.line(scene_index, name, line, delivery, quoted=False, written=True))
@@ -280,15 +279,15 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
         return None
     bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|[,.;!?]", text[:v.start()]))
     start = bounds[-1].end() if bounds else 0
-    np = text[start:v.start()]
-    if not words(np) and len(bounds) >= 1:
+    phrase = text[start:v.start()]
+    if not words(phrase) and len(bounds) >= 1:
         start = bounds[-2].end() if len(bounds) >= 2 else 0
-        np = text[start:bounds[-1].start()]
-    speaker = read_person(np, "en")
+        phrase = text[start:bounds[-1].start()]
+    speaker = read_person(phrase, "en")
     if speaker is None:
-        if not words(np) or len(words(np)) > 4 or sound_hits(np, "en"):
+        if not words(phrase) or len(words(phrase)) > 4 or sound_hits(phrase, "en"):
             return None
-        head = words(np)[-1]
+        head = words(phrase)[-1]
         speaker = Person(capitalise(head), head)
     listener, _ = _listener(after, language)
     return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start

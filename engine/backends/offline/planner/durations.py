@@ -140,33 +140,32 @@ def _check_range(seconds: float, phrase: str) -> None:
 
 def _parse_duration_en(text: str) -> tuple[float | None, str]:
     best = None  # (priority, seconds, start, end, sentence start, sentence end, alone in its sentence)
-    for s, e, ms in _groups(list(_EN_QTY.finditer(text)), text, r"\s*(?:,|and)?\s*"):
+    for start, end, ms in _groups(list(_EN_QTY.finditer(text)), text, r"\s*(?:,|and)?\s*"):
         values = [_en_seconds(m) for m in ms]
         if any(v is None for v in values):
             continue
         seconds = sum(values)
-        ss, se = _sentence_bounds(text, s, e, ".!?;\n")
-        while ss < s and text[ss] in _CLOSERS:
-            ss += 1  # a closing quotation mark belongs to the sentence before
-        cue = bool(_EN_CUE.search(text[ss:se]))
-        rest_words = [w for w in re.findall(r"[\w:'-]+", (text[ss:s] + " " + text[e:se]).lower())
-                      if w not in _EN_DURATION_FILLER]
-        alone = not rest_words
-        internal = bool(_EN_INTERNAL_AFTER.match(text[e:]) or _EN_INTERNAL_BEFORE.search(text[:s]))
+        sentence_start, sentence_end = _sentence_bounds(text, start, end, ".!?;\n")
+        while sentence_start < start and text[sentence_start] in _CLOSERS:
+            sentence_start += 1  # a closing quotation mark belongs to the sentence before
+        cue = bool(_EN_CUE.search(text[sentence_start:sentence_end]))
+        around = text[sentence_start:start] + " " + text[end:sentence_end]
+        alone = not [w for w in re.findall(r"[\w:'-]+", around.lower()) if w not in _EN_DURATION_FILLER]
+        internal = bool(_EN_INTERNAL_AFTER.match(text[end:]) or _EN_INTERNAL_BEFORE.search(text[:start]))
         priority = _priority(seconds, cue, alone, internal)
         if priority and (best is None or priority > best[0]):
-            best = (priority, seconds, s, e, ss, se, alone)
+            best = (priority, seconds, start, end, sentence_start, sentence_end, alone)
     if best is None:
         return None, text
-    _, seconds, s, e, ss, se, alone = best
-    _check_range(seconds, text[s:e])
+    _, seconds, start, end, sentence_start, sentence_end, alone = best
+    _check_range(seconds, text[start:end])
     if alone:
-        cleaned = text[:ss] + " " + text[se:]
+        cleaned = text[:sentence_start] + " " + text[sentence_end:]
     else:
         # drop the quantity and its glue words: "for about 90 seconds", "a 2-minute story", "90 seconds long"
         head = re.sub(r"(?:\b(?:for|of|in|about|around|roughly|approximately|lasting|that lasts|a total of|total of)\s+)*$",
-                      "", text[:s], flags=re.I)
-        tail = re.sub(r"^(?:-long|\s+long|\s+in total|\s+total|\s+in length)\b", "", text[e:], flags=re.I)
+                      "", text[:start], flags=re.I)
+        tail = re.sub(r"^(?:-long|\s+long|\s+in total|\s+total|\s+in length)\b", "", text[end:], flags=re.I)
         if re.search(r"\ban\s*$", head) and re.match(r"\s*[^aeiouAEIOU\W]", tail):
             head = re.sub(r"an(\s*)$", r"a\1", head)
         cleaned = head.rstrip() + " " + tail.lstrip()
@@ -176,28 +175,28 @@ def _parse_duration_en(text: str) -> tuple[float | None, str]:
 
 def _parse_duration_zh(text: str) -> tuple[float | None, str]:
     best = None
-    for s, e, ms in _groups(list(_ZH_QTY.finditer(text)), text, r"\s*零?\s*"):
+    for start, end, ms in _groups(list(_ZH_QTY.finditer(text)), text, r"\s*零?\s*"):
         seconds = sum(_zh_seconds(m) for m in ms)
-        cs, ce = _sentence_bounds(text, s, e, "，,。！？；;\n")
-        while cs < s and text[cs] in _CLOSERS:
-            cs += 1
-        clause = text[cs:ce]
+        clause_start, clause_end = _sentence_bounds(text, start, end, "，,。！？；;\n")
+        while clause_start < start and text[clause_start] in _CLOSERS:
+            clause_start += 1
+        clause = text[clause_start:clause_end]
         cue = bool(_ZH_CUE.search(clause))
-        rest = re.sub(_ZH_CUE, "", clause[: s - cs] + clause[e - cs:])
+        rest = re.sub(_ZH_CUE, "", clause[:start - clause_start] + clause[end - clause_start:])
         alone = len(CJK.findall(re.sub(r"[为是约大概左右共计总的长达整]", "", rest))) == 0
-        internal = bool(re.match(r"\s*(?:后|以后|之后|前|以前|过去)", text[e:]))
+        internal = bool(re.match(r"\s*(?:后|以后|之后|前|以前|过去)", text[end:]))
         priority = _priority(seconds, cue, alone, internal)
         if priority and (best is None or priority > best[0]):
-            best = (priority, seconds, s, e, cs, ce, cue or alone)
+            best = (priority, seconds, start, end, clause_start, clause_end, cue or alone)
     if best is None:
         return None, text
-    _, seconds, s, e, cs, ce, whole_clause = best
-    _check_range(seconds, text[s:e])
+    _, seconds, start, end, clause_start, clause_end, whole_clause = best
+    _check_range(seconds, text[start:end])
     if whole_clause:
-        cleaned = text[:cs] + text[ce:]
-        if ce >= len(text.rstrip()) and cs > 0 and text[cs - 1] in "，,":
-            cleaned = text[:cs - 1] + "。" + text[ce:]  # "…钢琴曲，时长60秒" → "…钢琴曲。"
+        cleaned = text[:clause_start] + text[clause_end:]
+        if clause_end >= len(text.rstrip()) and clause_start > 0 and text[clause_start - 1] in "，,":
+            cleaned = text[:clause_start - 1] + "。" + text[clause_end:]  # "…钢琴曲，时长60秒" → "…钢琴曲。"
     else:
-        tail = re.sub(r"^(?:左右|的|长的|长)", "", text[e:])
-        cleaned = text[:s] + tail
+        tail = re.sub(r"^(?:左右|的|长的|长)", "", text[end:])
+        cleaned = text[:start] + tail
     return float(seconds), cleaned.strip()
