@@ -151,32 +151,34 @@ _SPEECH: dict[str, tuple[_Value, ...]] = {
     "age": (
         _v("child", "child|children|kid|kids|little|toddler|childlike|childish|young child|small child",
            "孩子|小孩|儿童|孩童|童声|幼儿|小朋友|小孩子"),
-        _v("young", "young|youthful|teenage|teenager|teen|teens|younger|adolescent|young adult",
+        _v("young", "young|youthful|teenage|teenaged|teenager|teen|teens|younger|adolescent|young adult",
            "年轻|青年|青春|年少"),
         _v("adult", "adult|middle-aged|middle aged|mature|grown-up|in middle age", "中年|成年|成熟"),
-        _v("elderly", "elderly|old|aged|senior|older|ancient|aging|ageing|elder",
-           "年迈|老年|年老|苍老|老迈|老人|老人家|上了年纪|老"),
+        _v("elderly", "elderly|old|aged|senior|older|ancient|aging|ageing|elder|grey-haired|gray-haired|white-haired",
+           "年迈|老年|年老|苍老|老迈|老人|老人家|上了年纪|老|年长|白发"),
     ),
     "emotion": (
         _v("neutral", "neutral|neutrally|in a neutral tone|flat|flatly|monotone|emotionless|matter-of-fact|"
            "matter-of-factly|unemotional", "平淡|中性|不带感情|毫无感情|没有感情|面无表情",
            say_en="in a neutral tone", say_zh="平淡地"),
         _v("happy", "happy|happily|cheerful|cheerfully|joyful|joyfully|glad|gladly|delighted|merry|merrily|"
-           "jolly|upbeat|joyous", "开心|高兴|快乐|欢快|愉快|喜悦|兴高采烈|欢喜", say_en="happily", say_zh="开心地"),
+           "jolly|upbeat|joyous|laughing|laughs|smiling|smiles|smile|smiled|gleeful|gleefully",
+           "开心|高兴|快乐|欢快|愉快|喜悦|兴高采烈|欢喜|笑着", say_en="happily", say_zh="开心地"),
         _v("sad", "sad|sadly|sorrowful|sorrowfully|sorrow|melancholy|melancholic|mournful|mournfully|gloomy|"
-           "gloomily|unhappy|depressed|grieving|tearful|tearfully|heartbroken|sadness",
-           "悲伤|难过|伤心|忧伤|哀伤|悲痛|沮丧|伤感", say_en="sadly", say_zh="悲伤地"),
+           "gloomily|unhappy|depressed|grieving|tearful|tearfully|heartbroken|sadness|crying|sobbing|grief",
+           "悲伤|难过|伤心|忧伤|哀伤|悲痛|沮丧|伤感|哭着|哽咽", say_en="sadly", say_zh="悲伤地"),
         _v("angry", "angry|angrily|furious|furiously|annoyed|irritated|irritably|mad|enraged|irate|"
-           "indignant|indignantly|in anger", "生气|愤怒|恼怒|气愤|暴躁|发火", say_en="angrily", say_zh="生气地"),
+           "indignant|indignantly|in anger|grumpy", "生气|愤怒|恼怒|气愤|暴躁|发火|恼火", say_en="angrily", say_zh="生气地"),
         _v("fearful", "fearful|fearfully|afraid|scared|frightened|terrified|nervous|nervously|anxious|"
-           "anxiously|in fear|worried|worriedly", "害怕|恐惧|惊恐|胆怯|紧张|担心|着急|焦虑",
+           "anxiously|in fear|fear|worried|worriedly|trembling|tremble|trembles|trembled|shaky|shakily",
+           "害怕|恐惧|惊恐|胆怯|紧张|担心|着急|焦虑|颤抖|哆嗦",
            say_en="fearfully", say_zh="害怕地"),
         _v("surprised", "surprised|in surprise|astonished|amazed|shocked|in disbelief|surprisedly",
            "惊讶|吃惊|惊奇|震惊|诧异", say_en="in surprise", say_zh="惊讶地"),
         _v("calm", "calm|calmly|peaceful|peacefully|relaxed|serene|serenely|composed|soothing|placid|"
-           "tranquil|unruffled", "平静|冷静|镇定|沉着|淡定|从容|心平气和", say_en="calmly", say_zh="平静地"),
+           "tranquil|unruffled|wise", "平静|冷静|镇定|沉着|淡定|从容|心平气和|沉稳", say_en="calmly", say_zh="平静地"),
         _v("excited", "excited|excitedly|enthusiastic|enthusiastically|eager|eagerly|thrilled|energetic|"
-           "energetically|animated|lively", "兴奋|激动|热情|亢奋|雀跃", say_en="excitedly", say_zh="兴奋地"),
+           "energetically|animated|lively|excitement", "兴奋|激动|热情|亢奋|雀跃", say_en="excitedly", say_zh="兴奋地"),
         _v("tender", "tender|tenderly|gentle|gently|warm|warmly|loving|lovingly|affectionate|affectionately|"
            "kind|kindly|soft-spoken|caring|sweetly", "温柔|柔和|亲切|深情|温暖|慈祥|和蔼",
            say_en="tenderly", say_zh="温柔地"),
@@ -242,7 +244,7 @@ _SPEECH: dict[str, tuple[_Value, ...]] = {
         _v(1.15, "slightly faster|a bit faster|a little faster|somewhat faster|faster|briskly|brisk",
            "稍快|略快|较快|快一点|快一些|稍微快", say_zh="稍快地"),
         _v(1.3, "quickly|fast|quick|rapidly|rapid|hurriedly|hurried|fast-paced|swiftly|fast pace",
-           "快速|飞快|急促|快|语速快|迅速|匆忙", say_zh="快速地"),
+           "快速|飞快|急促|快|语速快|迅速|匆忙|急忙", say_zh="快速地"),
         _v(1.5, "very quickly|very fast|very rapidly|extremely fast|extremely quickly|very quick",
            "非常快|很快|极快|特别快|飞速", say_zh="非常快地"),
     ),

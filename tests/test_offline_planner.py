@@ -10,12 +10,12 @@ from engine.backends.base import Planner
 from engine.backends.offline.planner import (
     CAPABILITIES,
     TemplatePlanner,
-    detect_language,
     estimate_speech_seconds,
     parse_duration,
 )
 from engine.instruct import parse_music, parse_speech
 from engine.plan import Plan
+from engine.text import detect_language
 from engine.timing import layout
 from engine.session import Session
 

@@ -29,11 +29,12 @@ from engine import instruct
 from engine.plan import (MAX_CAPTION_CHARS, MAX_DURATION_S, MAX_TEXT_CHARS, Character, Plan, PlanError, Segment,
                          VoiceSpec)
 
+from engine.text import detect_language
 from engine.timing import Elastic, fit_durations, foreground_spans
 
 from .base import BackendError, Capabilities
-from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, detect_language,
-                              estimate_speech_seconds, parse_duration)
+from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, estimate_speech_seconds,
+                              parse_duration)
 from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
 
 DEFAULT_REPO = "Qwen/Qwen3-4B-Instruct-2507"

@@ -1,0 +1,426 @@
+"""Who is in the story and how they sound: role words and names (EN + ZH), the characters a plan names,
+their voices, and the delivery of their lines.
+
+Gender and age come from the role ("grandmother") or the name ("Anna", "小红"). The voice words around a
+person ("an old fisherman", "the nervous boy", "奶奶慢慢地") are read with engine.instruct's speech vocabulary,
+so the planner and the speech backends understand the same words. The delivery of a line is a list of keys: a
+speech verb's or a role's manner ("whisper", "announce") and those voice words (an emotion as engine.instruct
+names it, "quiet"/"loud", "slow"/"fast").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from engine import instruct
+from engine.plan import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
+from engine.text import CJK, CJK_CLASS
+
+from .draft import Clip
+from .wording import EN_STOP, capitalise, words
+
+
+class Role(NamedTuple):
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+    gender: str | None
+    age: str | None
+    name_en: str
+    name_zh: str
+    delivery: str | None  # how this role usually speaks (a robot: "robotic")
+
+
+ROLES: list[Role] = [
+    Role(("fisherman",), ("渔夫", "渔民", "老渔夫"), "male", "adult", "Fisherman", "渔夫", None),
+    Role(("grandson",), ("孙子", "外孙"), "male", "child", "Grandson", "孙子", None),
+    Role(("granddaughter",), ("孙女", "外孙女"), "female", "child", "Granddaughter", "孙女", None),
+    Role(("grandfather", "grandpa", "granddad", "grandad"), ("爷爷", "外公", "祖父", "姥爷"), "male", "elderly",
+     "Grandfather", "爷爷", None),
+    Role(("grandmother", "grandma", "granny"), ("奶奶", "外婆", "祖母", "姥姥"), "female", "elderly", "Grandmother", "奶奶", None),
+    Role(("old man",), ("老爷爷", "老头", "老大爷"), "male", "elderly", "Old Man", "老爷爷", None),
+    Role(("old woman", "old lady"), ("老奶奶", "老太太", "老妇人"), "female", "elderly", "Old Woman", "老奶奶", None),
+    Role(("elder",), ("老人", "长者"), None, "elderly", "Elder", "老人", None),
+    Role(("man", "gentleman", "guy"), ("男人", "男子", "先生", "男士"), "male", "adult", "Man", "男人", None),
+    Role(("woman", "lady"), ("女人", "女子", "女士", "妇人"), "female", "adult", "Woman", "女人", None),
+    Role(("boy",), ("男孩", "小男孩", "少年"), "male", "child", "Boy", "男孩", None),
+    Role(("girl",), ("女孩", "小女孩", "姑娘", "少女"), "female", "child", "Girl", "女孩", None),
+    Role(("child", "kid"), ("孩子", "小孩", "儿童", "小朋友"), None, "child", "Child", "孩子", None),
+    Role(("mother", "mom", "mum", "mama", "mommy"), ("妈妈", "母亲", "娘"), "female", "adult", "Mother", "妈妈", None),
+    Role(("father", "dad", "papa", "daddy"), ("爸爸", "父亲", "爹"), "male", "adult", "Father", "爸爸", None),
+    Role(("son",), ("儿子",), "male", "child", "Son", "儿子", None),
+    Role(("daughter",), ("女儿",), "female", "child", "Daughter", "女儿", None),
+    Role(("brother",), ("哥哥", "弟弟"), "male", "young", "Brother", "哥哥", None),
+    Role(("sister",), ("姐姐", "妹妹"), "female", "young", "Sister", "姐姐", None),
+    Role(("uncle",), ("叔叔", "舅舅", "伯伯"), "male", "adult", "Uncle", "叔叔", None),
+    Role(("aunt",), ("阿姨", "姑姑", "婶婶"), "female", "adult", "Aunt", "阿姨", None),
+    Role(("king",), ("国王",), "male", "adult", "King", "国王", None),
+    Role(("queen",), ("王后", "女王"), "female", "adult", "Queen", "王后", None),
+    Role(("prince",), ("王子",), "male", "young", "Prince", "王子", None),
+    Role(("princess",), ("公主",), "female", "young", "Princess", "公主", None),
+    Role(("knight",), ("骑士",), "male", "adult", "Knight", "骑士", None),
+    Role(("soldier",), ("士兵", "战士"), "male", "young", "Soldier", "士兵", None),
+    Role(("general", "commander"), ("将军", "指挥官", "将领"), "male", "adult", "Commander", "将军", "shout"),
+    Role(("captain",), ("船长", "队长", "机长"), "male", "adult", "Captain", "船长", None),
+    Role(("sailor",), ("水手",), "male", "adult", "Sailor", "水手", None),
+    Role(("pirate",), ("海盗",), "male", "adult", "Pirate", "海盗", None),
+    Role(("teacher",), ("老师", "教师"), None, "adult", "Teacher", "老师", None),
+    Role(("student",), ("学生",), None, "young", "Student", "学生", None),
+    Role(("doctor",), ("医生", "大夫"), None, "adult", "Doctor", "医生", None),
+    Role(("nurse",), ("护士",), "female", "adult", "Nurse", "护士", None),
+    Role(("detective",), ("侦探", "探长"), None, "adult", "Detective", "侦探", None),
+    Role(("police officer", "policeman", "officer", "cop"), ("警察", "警官"), None, "adult", "Officer", "警察", None),
+    Role(("farmer",), ("农夫", "农民"), "male", "adult", "Farmer", "农夫", None),
+    Role(("hunter",), ("猎人",), "male", "adult", "Hunter", "猎人", None),
+    Role(("witch",), ("女巫", "巫婆"), "female", "elderly", "Witch", "女巫", None),
+    Role(("wizard",), ("巫师", "魔法师"), "male", "elderly", "Wizard", "巫师", None),
+    Role(("stranger", "someone", "somebody"), ("陌生人", "有人"), None, "adult", "Stranger", "陌生人", None),
+    Role(("friend",), ("朋友",), None, "adult", "Friend", "朋友", None),
+    Role(("neighbour", "neighbor"), ("邻居",), None, "adult", "Neighbour", "邻居", None),
+    Role(("guard",), ("卫兵", "守卫"), "male", "adult", "Guard", "卫兵", None),
+    Role(("merchant", "vendor", "seller", "shopkeeper"), ("商人", "小贩", "店主", "老板"), None, "adult", "Merchant", "商人", None),
+    Role(("waiter", "waitress"), ("服务员",), None, "young", "Waiter", "服务员", None),
+    Role(("scientist",), ("科学家",), None, "adult", "Scientist", "科学家", None),
+    Role(("robot", "android"), ("机器人",), None, "adult", "Robot", "机器人", "robotic"),
+    Role(("astronaut",), ("宇航员",), None, "adult", "Astronaut", "宇航员", None),
+    Role(("pilot",), ("飞行员",), None, "adult", "Pilot", "飞行员", None),
+    Role(("driver",), ("司机",), "male", "adult", "Driver", "司机", None),
+    Role(("conductor",), ("列车员", "乘务员", "售票员"), None, "adult", "Conductor", "列车员", "announce"),
+    Role(("librarian",), ("图书管理员",), None, "adult", "Librarian", "图书管理员", None),
+    Role(("announcer", "host", "presenter"), ("主持人", "播音员"), None, "adult", "Announcer", "主持人", "announce"),
+    Role(("mission control",), ("指挥中心", "控制中心"), None, "adult", "Mission Control", "指挥中心", "announce"),
+    Role(("reporter",), ("记者",), None, "adult", "Reporter", "记者", None),
+    Role(("narrator",), ("旁白", "讲述者"), None, "adult", "Narrator", "旁白", "narration"),
+    Role(("ghost", "ghostly", "spirit", "phantom"), ("幽灵", "鬼魂", "鬼"), None, "adult", "Ghost", "幽灵", "eerie"),
+    Role(("monk", "priest"), ("和尚", "牧师", "僧人"), "male", "adult", "Monk", "和尚", None),
+    Role(("chef", "cook"), ("厨师",), None, "adult", "Chef", "厨师", None),
+    Role(("traveller", "traveler"), ("旅人", "旅行者"), None, "adult", "Traveller", "旅人", None),
+    Role(("villager",), ("村民",), None, "adult", "Villager", "村民", None),
+    Role(("husband",), ("丈夫",), "male", "adult", "Husband", "丈夫", None),
+    Role(("wife",), ("妻子",), "female", "adult", "Wife", "妻子", None),
+]
+EN_ROLE = {w: i for i, r in enumerate(ROLES) for w in r.en}
+ZH_ROLE = sorted(((w, i) for i, r in enumerate(ROLES) for w in r.zh), key=lambda t: -len(t[0]))
+_EN_PLURAL = {"men", "women", "children", "people", "fishermen", "kids", "friends", "soldiers", "sailors", "vendors",
+              "villagers", "guards", "pirates", "students", "boys", "girls", "merchants", "sellers", "knights",
+              "armies", "crowds", "townsfolk", "folks", "passengers", "workers", "they"}
+
+FEMALE_NAMES = {"anna", "alice", "mary", "emma", "lily", "sarah", "sophie", "lucy", "kate", "jane", "grace", "mia",
+                "olivia", "emily", "rose", "eva", "nina", "julia", "laura", "maria", "linda", "amy", "ella", "zoe",
+                "hannah", "clara", "elena", "sofia", "chloe", "ruby", "alice", "wendy", "susan", "helen", "mei"}
+MALE_NAMES = {"tom", "jack", "john", "peter", "max", "james", "david", "leo", "ben", "mike", "paul", "mark", "luke",
+              "noah", "oliver", "harry", "henry", "george", "sam", "adam", "daniel", "thomas", "william", "robert",
+              "arthur", "oscar", "felix", "hugo", "li", "wei", "ming", "bob", "joe", "tim", "ethan", "lucas"}
+_ZH_FEMALE_CHARS = "红丽美芳娜婷花玲梅兰雪琳燕霞静敏慧莉"
+_ZH_MALE_CHARS = "明刚强伟军勇龙杰涛斌磊鹏飞虎"
+_ZH_ADVERBS = ("轻轻|慢慢|悄悄|大声|小声|低声|轻声|高兴|开心|难过|伤心|生气|愤怒|温柔|平静|兴奋|激动|紧张|害怕|急忙|缓缓|默默|"
+               "微笑|哭|笑|叹|颤抖|沉稳|慈祥|认真|得意|无奈|焦急|惊讶|好奇")
+
+# How a speech verb or a role delivers a line: manner key → (English, Chinese) words that engine.instruct reads
+# back as a style or emotion.
+_MANNERS = {
+    "story": ("calm storytelling voice", "平静的讲故事语气"),
+    "narration": ("narration", "旁白语气"),
+    "whisper": ("whispering", "低声耳语"),
+    "shout": ("shouting loudly", "大声喊叫"),
+    "curious": ("curious, conversational", "好奇的聊天语气"),
+    "announce": ("announcer voice", "播音员语气"),
+    "explain": ("calm, conversational", "平静的聊天语气"),
+    "mumble": ("quietly, mumbling", "小声嘟囔"),
+    "urgent": ("urgent, quickly", "急切，快速"),
+    "plead": ("sad, pleading", "悲伤地恳求"),
+    "reverent": ("quietly, tender", "小声，温柔"),
+    "friendly": ("happy, conversational", "开心的聊天语气"),
+    "robotic": ("robotic, synthetic voice", "机械合成的声音"),
+    "eerie": ("mysterious, breathy", "神秘、带气声"),
+}
+# Speaking-rate multipliers per delivery key, for the speech-length estimate.
+_PACE = {"slow": 0.8, "fast": 1.25, "whisper": 0.9, "story": 0.95, "narration": 0.95, "tired": 0.9, "excited": 1.1,
+         "shout": 1.05, "announce": 0.95}
+# Besides the manners, a delivery key is an emotion as engine.instruct names it ("sad", "tender") or the direction
+# of the loudness or pace it reads; each is written in instruct's display word for this attribute value.
+_INSTRUCT_VALUES = {"quiet": ("volume", -6.0), "loud": ("volume", 6.0),
+                    "slow": ("pace", 0.75), "fast": ("pace", 1.3)}
+
+
+def voice_words(text: str) -> list[str]:
+    """Delivery keys for the voice words engine.instruct reads in `text` ("sadly", "慢慢"): the emotion, then
+    'quiet'/'loud' and 'slow'/'fast'."""
+    return _voice_keys(instruct.parse_speech(text))
+
+
+def _voice_keys(attrs: instruct.SpeechAttributes) -> list[str]:
+    keys = [attrs.emotion] if attrs.emotion else []
+    if attrs.volume:
+        keys.append("quiet" if attrs.volume < 0 else "loud")
+    if attrs.pace is not None and attrs.pace != 1.0:
+        keys.append("slow" if attrs.pace < 1.0 else "fast")
+    return keys
+
+
+@functools.cache
+def _instruct_words(language: str) -> dict[tuple[str, object], str]:
+    return {(field, value): word for field, pairs in instruct.choices("speech", language).items()
+            for word, value in pairs}
+
+
+def _delivery_words(key: str, language: str) -> str | None:
+    if key in _MANNERS:
+        return _MANNERS[key][1 if language == "zh" else 0]
+    return _instruct_words(language).get(_INSTRUCT_VALUES.get(key, ("emotion", key)))
+
+
+@dataclass
+class Person:
+    """Someone the instruction names, before they become a character."""
+
+    name_en: str
+    name_zh: str
+    gender: str | None = None
+    age: str | None = None
+    role_delivery: str | None = None  # the role's usual delivery (robot → robotic)
+    delivery: list[str] = field(default_factory=list)  # voice words said about them ("the nervous man")
+    plural: bool = False
+    pronoun: str | None = None  # "he"/"she" still to be resolved against the cast
+
+
+def role_person(index: int, delivery: list[str]) -> Person:
+    role = ROLES[index]
+    return Person(role.name_en, role.name_zh, gender=role.gender, age=role.age, role_delivery=role.delivery,
+                  delivery=list(delivery))
+
+
+def read_person(phrase: str, language: str) -> Person | None:
+    """The person a noun phrase names ("an old fisherman", "her friend Tom", "老渔夫", "小红"), or None."""
+    return _read_person_zh(phrase) if language == "zh" else _read_person_en(phrase)
+
+
+def _read_person_en(phrase: str) -> Person | None:
+    original = words(phrase)
+    lowered = [w.lower() for w in original]
+    if not lowered or len(lowered) > 7:
+        return None
+    if lowered[-1] in ("he", "him", "she", "her") and len(lowered) <= 2:
+        return Person("", "", pronoun="he" if lowered[-1] in ("he", "him") else "she")
+    if lowered[-1] in ("i", "we"):
+        return role_person(EN_ROLE["narrator"], [])
+    head = lowered[-1]
+    if head in _EN_PLURAL or (head.endswith("s") and head[:-1] in EN_ROLE and head not in EN_ROLE):
+        return Person(capitalise(lowered[-1]), lowered[-1], plural=True)
+    voice = instruct.parse_speech(phrase)
+    delivery, age = _voice_keys(voice), voice.age
+    role = None
+    for i in range(len(lowered) - 1, -1, -1):
+        for span in (2, 1):
+            candidate = " ".join(lowered[i - span + 1:i + 1]) if i - span + 1 >= 0 else ""
+            if candidate in EN_ROLE:
+                role = EN_ROLE[candidate]
+                break
+        if role is not None:
+            break
+    # a proper name wins over a role word ("her friend Tom"), except a capital that only starts the sentence
+    for i in range(len(original) - 1, -1, -1):
+        w = original[i]
+        known = w.lower() in FEMALE_NAMES or w.lower() in MALE_NAMES
+        if i == 0 and role is not None and not known:
+            continue
+        if (w[0].isupper() and w.lower() not in EN_ROLE and w.lower() not in EN_STOP and w.lower() not in
+                ("old", "young", "little", "a", "an", "the", "his", "her", "my", "our", "their", "mr", "mrs", "ms")
+                and not voice_words(w)):
+            g = "female" if w.lower() in FEMALE_NAMES else "male" if w.lower() in MALE_NAMES else None
+            if i > 0 and original[i - 1].lower() in ("mr", "mrs", "ms", "miss", "uncle", "aunt", "grandpa", "grandma"):
+                prev = original[i - 1].lower()
+                g = g or ("male" if prev in ("mr", "uncle", "grandpa") else "female")
+                w = f"{original[i - 1].rstrip('.')}. {w}" if prev in ("mr", "mrs", "ms") else f"{original[i - 1]} {w}"
+            return Person(w, w, gender=g, age=age, delivery=delivery)
+    if role is not None:
+        person = role_person(role, delivery)
+        if age:
+            person.age = age
+        return person
+    return None
+
+
+def _read_person_zh(phrase: str) -> Person | None:
+    phrase = re.sub(r"^(?:一位|一个|一名|那位|这位|那个|这个|位|个|名|只|一只|那|这)", "", phrase.strip())
+    for _ in range(3):
+        phrase = re.sub(r"(?:一边|突然|又|也|就|便|还|都|再|在|正在)$", "", phrase)
+        phrase = re.sub(r"(?:" + _ZH_ADVERBS + r")(?:地|着)?$", "", phrase)
+        phrase = re.sub(rf"[{CJK_CLASS}](?:着)$", "", phrase) if len(phrase) > 3 else phrase
+    phrase = phrase.strip("，,：: ")
+    if not phrase or len(phrase) > 8:
+        return None
+    # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
+    voice = instruct.parse_speech(re.sub("老师|老板", "", phrase))
+    delivery, age = _voice_keys(voice), voice.age
+    if phrase in ("他", "她"):
+        return Person("", "", pronoun="he" if phrase == "他" else "she")
+    if phrase in ("我", "我们"):
+        return role_person(EN_ROLE["narrator"], [])
+    if phrase.endswith("们"):
+        return Person(phrase, phrase, plural=True)
+    for w, i in ZH_ROLE:
+        if w in phrase:
+            person = role_person(i, delivery)
+            if len(phrase) <= 5:
+                person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
+            if age:
+                person.age = age
+            return person
+    if len(phrase) <= 4 and CJK.fullmatch(phrase[0]):
+        g = ("female" if any(c in _ZH_FEMALE_CHARS for c in phrase[1:]) else
+             "male" if any(c in _ZH_MALE_CHARS for c in phrase[1:]) else None)
+        return Person(phrase, phrase, gender=g, age=age, delivery=delivery)
+    return None
+
+
+def names_a_person(body: str, language: str) -> bool:
+    """Does the clause say who makes its sound ("A scientist laughs", "他咳嗽")?"""
+    if language == "zh":
+        return any(w in body for w, _ in ZH_ROLE) or bool(re.search(r"[他她]", body))
+    first = [w.lower() for w in words(body)[:5]]
+    return any(w in EN_ROLE or w in ("he", "she") or w in FEMALE_NAMES or w in MALE_NAMES for w in first)
+
+
+def person_phrase(person: Person, language: str) -> str:
+    """Who speaks, as a voice description: "an elderly man", "一个小女孩"."""
+    if person.name_en == "Narrator":
+        return "一位平静的成年旁白" if language == "zh" else "a calm adult narrator"
+    if person.name_en == "Robot":
+        return "一个机器人" if language == "zh" else "a robot"
+    if person.name_en == "Ghost":
+        return "一个幽灵" if language == "zh" else "a ghostly figure"
+    key = (person.gender, person.age)
+    if language == "zh":
+        return {("male", "elderly"): "一位年迈的男性", ("female", "elderly"): "一位年迈的女性", (None, "elderly"): "一位老人",
+                ("male", "child"): "一个小男孩", ("female", "child"): "一个小女孩", (None, "child"): "一个孩子",
+                ("male", "young"): "一位年轻男性", ("female", "young"): "一位年轻女性", (None, "young"): "一个年轻人",
+                ("male", "adult"): "一位成年男性", ("female", "adult"): "一位成年女性", ("male", None): "一位成年男性",
+                ("female", None): "一位成年女性"}.get(key, "一位成年人")
+    return {("male", "elderly"): "an elderly man", ("female", "elderly"): "an elderly woman",
+            (None, "elderly"): "an elderly person", ("male", "child"): "a little boy",
+            ("female", "child"): "a little girl", (None, "child"): "a child", ("male", "young"): "a young man",
+            ("female", "young"): "a young woman", (None, "young"): "a young person", ("male", "adult"): "a man", ("female", "adult"): "a woman",
+            ("male", None): "a man", ("female", None): "a woman"}.get(key, "an adult")
+
+
+def delivery_phrase(keys: list[str], language: str) -> str:
+    """The first three distinct delivery keys in words: "calm storytelling voice, sad"."""
+    seen: list[str] = []
+    for k in keys:
+        if k and _delivery_words(k, language) and k not in seen:
+            seen.append(k)
+    phrases = [_delivery_words(k, language) for k in seen[:3]]
+    return ("，" if language == "zh" else ", ").join(phrases)
+
+
+@dataclass
+class CastMember:
+    name: str
+    person: Person
+    voice: str = ""  # the character's voice instruction, fixed by their first line
+
+
+class Cast:
+    """The characters of one story, named in the plan's language, and who was named or spoke last."""
+
+    def __init__(self, language: str):
+        self.language = language
+        self.members: dict[str, CastMember] = {}
+        self.speakers: list[str] = []  # who spoke, most recent last
+        self.mentioned: list[str] = []  # everyone named so far (speakers and people making sounds), for he/she
+
+    def join(self, person: Person) -> str:
+        """Register (or find) the character a person is, and return its name."""
+        if person.pronoun:
+            want = "male" if person.pronoun == "he" else "female"
+            for name in reversed(self.mentioned):
+                member = self.members[name]
+                if member.person.gender == want:
+                    return name
+                if member.person.gender is None and member.person.name_en != "Narrator":
+                    member.person.gender = want  # "A detective knocks. … he shouts": the detective is a man
+                    return name
+            person = role_person(EN_ROLE["man" if want == "male" else "woman"], [])
+        zh = self.language == "zh"
+        name = person.name_zh if zh else person.name_en
+        existing = self.members.get(name)
+        if existing is not None:
+            known = existing.person
+            if ((known.gender in (None, person.gender) or person.gender is None)
+                    and (known.age in (None, person.age) or person.age is None)):
+                known.gender = known.gender or person.gender
+                known.age = known.age or person.age
+                return name
+            # a different person with the same role: "Old Man" beside "Man", then "Man 2"
+            prefix = {"elderly": ("Old", "老"), "young": ("Young", "年轻"), "child": ("Little", "小")}.get(person.age or "")
+            name = (prefix[1] + name if zh else f"{prefix[0]} {name}") if prefix else name
+            n = 2
+            base = name
+            while name in self.members and (self.members[name].person.gender,
+                                            self.members[name].person.age) != (person.gender, person.age):
+                name = f"{base}{n}" if zh else f"{base} {n}"
+                n += 1
+            if name in self.members:
+                return name
+        self.members[name] = CastMember(name, person)
+        self.mentioned.append(name)
+        return name
+
+    def narrator(self) -> str:
+        return self.join(role_person(EN_ROLE["narrator"], []))
+
+    def bring_forward(self, name: str) -> None:
+        """`name` is now the most recently named person (what "he" or "she" refers to)."""
+        if name in self.mentioned:
+            self.mentioned.remove(name)
+        self.mentioned.append(name)
+
+    def spoke(self, name: str) -> None:
+        """`name` speaks next (an unattributed quotation answers the speaker before)."""
+        if name not in self.speakers[-1:]:
+            self.speakers.append(name)
+
+    def line(self, scene: int, name: str, text: str, delivery: list[str], quoted: bool, written: bool) -> Clip:
+        """A spoken line by `name`; the speaker's first line also fixes their voice."""
+        member = self.members[name]
+        person = member.person
+        zh = self.language == "zh"
+        keys = [d for d in delivery if d] + ([person.role_delivery] if person.role_delivery else []) + person.delivery
+        if not member.voice:
+            lasting = ([person.role_delivery] if person.role_delivery and person.name_en != "Narrator" else []) + \
+                person.delivery + [d for d in delivery if d == "story"]
+            how = delivery_phrase(lasting, self.language)
+            member.voice = person_phrase(person, self.language) + (("，" if zh else ", ") + how if how else "")
+        pace = 1.0
+        for k in keys:
+            pace *= _PACE.get(k, 1.0)
+        how = delivery_phrase(keys, self.language)
+        who = person_phrase(person, self.language)
+        if zh:
+            caption = f"{who}在说话" + (f"，{how}" if how else "") + "。"
+        else:
+            caption = f"{capitalise(who)} speaking" + (f", {how}" if how else "") + "."
+        self.spoke(name)
+        self.bring_forward(name)
+        return Clip("speech", scene, caption=caption[:MAX_CAPTION_CHARS], text=text.strip()[:MAX_TEXT_CHARS],
+                    character=name, instruction=how, pace=pace, quoted=quoted, written=written)
+
+
+def note_subject(cast: Cast, body: str, reading_language: str) -> None:
+    """Someone making a sound ('A detective knocks') may be 'he' or 'she' in the next sentence."""
+    if reading_language == "zh":
+        head = body[:8]
+        hit = next(((w, i) for w, i in ZH_ROLE if w in head), None)
+        person = role_person(hit[1], []) if hit else None
+    else:
+        first = body.split()
+        person = None
+        for n in (3, 2):
+            person = _read_person_en(" ".join(first[:n]))
+            if person:
+                break
+    if person and not person.pronoun and not person.plural and person.name_en not in ("Stranger", "Narrator"):
+        cast.bring_forward(cast.join(person))

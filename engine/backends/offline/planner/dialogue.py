@@ -1,0 +1,343 @@
+"""Speech in the instruction: quoted lines and who says them ('Anna says, "…"', '"…," he shouts', '小明说：“…”'),
+and reported speech ('an old fisherman tells his grandson a story', 'she whispers that she is afraid'),
+which becomes a line the planner writes or a story from the story bank.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from engine.plan import MAX_TEXT_CHARS
+from engine.text import CJK, CJK_CLASS
+
+from .cast import EN_ROLE, FEMALE_NAMES, MALE_NAMES, ZH_ROLE, Person, read_person, role_person, voice_words
+from .draft import Clip, Draft, StoryRequest
+from .events import split_simultaneous
+from .scenes import enter_scene
+from .sound_words import sound_hits
+from .storybank import line_topic, story_topic, tells_a_story, topic_line
+from .wording import EN_STOP, QUOTE_MARK, as_sentence, capitalise, speech_units, words
+
+# Speech verbs → delivery key. Verbs in _QUOTE_ONLY only count as speech when a quotation is attached.
+_EN_SAY_VERBS = [
+    ("tells", "story"), ("told", "story"), ("tell", "story"), ("narrates", "story"), ("narrated", "story"),
+    ("recites", "story"), ("recited", "story"), ("reads aloud", "story"),
+    ("whispers", "whisper"), ("whispered", "whisper"), ("whisper", "whisper"),
+    ("shouts", "shout"), ("shouted", "shout"), ("shout", "shout"), ("yells", "shout"), ("yelled", "shout"),
+    ("screams", "shout"), ("screamed", "shout"), ("cries out", "shout"), ("cried out", "shout"),
+    ("calls out", "shout"), ("called out", "shout"), ("exclaims", "excited"), ("exclaimed", "excited"),
+    ("asks", "curious"), ("asked", "curious"), ("ask", "curious"), ("wonders", "curious"),
+    ("announces", "announce"), ("announced", "announce"), ("counts down", "announce"), ("counted down", "announce"),
+    ("explains", "explain"), ("explained", "explain"), ("murmurs", "mumble"), ("murmured", "mumble"),
+    ("mutters", "mumble"), ("muttered", "mumble"), ("warns", "urgent"), ("warned", "urgent"),
+    ("begs", "plead"), ("pleads", "plead"), ("prays", "reverent"), ("greets", "friendly"), ("greeted", "friendly"),
+    ("says", ""), ("said", ""), ("say", ""), ("replies", ""), ("replied", ""), ("answers", ""), ("answered", ""),
+    ("speaks", ""), ("spoke", ""), ("talks", ""), ("talked", ""), ("responds", ""), ("responded", ""),
+    ("calls", "shout"), ("called", "shout"), ("adds", ""), ("added", ""), ("continues", ""), ("continued", ""),
+    ("sighs", "tired"), ("sighed", "tired"), ("sobs", "sad"), ("laughs", "happy"), ("cries", "sad"),
+]
+_QUOTE_ONLY = {"calls", "called", "adds", "added", "continues", "continued", "sighs", "sighed", "sobs", "laughs", "cries",
+               "wonders", "ask"}
+EN_SAY = re.compile(r"\b(" + "|".join(sorted((re.escape(v) for v, _ in _EN_SAY_VERBS), key=len, reverse=True)) + r")\b",
+                    re.I)
+_EN_SAY_DELIVERY = dict(_EN_SAY_VERBS)
+_ZH_SAY_VERBS = [
+    ("讲故事", "story"), ("讲述", "story"), ("讲了", "story"), ("讲", "story"), ("朗读", "story"), ("念道", ""),
+    ("低声说", "whisper"), ("轻声说", "whisper"), ("低语", "whisper"), ("耳语", "whisper"), ("悄悄说", "whisper"),
+    ("大喊", "shout"), ("喊道", "shout"), ("叫道", "shout"), ("大叫", "shout"), ("尖叫", "shout"), ("喊", "shout"),
+    ("问道", "curious"), ("问", "curious"), ("宣布", "announce"), ("广播", "announce"), ("倒数", "announce"),
+    ("嘀咕", "mumble"), ("念叨", "mumble"), ("叮嘱", "tender"), ("嘱咐", "tender"), ("命令", "shout"),
+    ("告诉", ""), ("回答", ""), ("答道", ""), ("说道", ""), ("说", ""), ("叹道", "tired"),
+]
+_ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
+_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?!题|明|服)")
+_ZH_SAY_DELIVERY = dict(_ZH_SAY_VERBS)
+_ZH_NOT_SAY_BEFORE = "小传据听演"  # 小说, 传说, 据说, 听说, 演讲 are not someone speaking
+# "给孙子讲", "对她说": the listener follows one of these before the verb; in reported speech "和" does too
+# ("他和妈妈说了晚安")
+_ZH_TO = rf"(?:给|对|向|跟|朝)(?=[{CJK_CLASS}])"
+_ZH_TO_OR_WITH = rf"(?:给|对|向|跟|和|朝)(?=[{CJK_CLASS}])"
+
+
+def say_verbs(text: str, language: str) -> list[re.Match]:
+    if language == "zh":
+        return [m for m in _ZH_SAY.finditer(text) if not (m.start() > 0 and text[m.start() - 1] in _ZH_NOT_SAY_BEFORE)]
+    return list(EN_SAY.finditer(text))
+
+
+def _delivery_of(verb: str, language: str) -> str:
+    return (_ZH_SAY_DELIVERY if language == "zh" else _EN_SAY_DELIVERY).get(verb.lower(), "")
+
+
+def _listener(after: str, language: str) -> tuple[Person | None, str]:
+    """The person spoken to, right after the verb: 'tells his grandson a story', '告诉孙子…'."""
+    if language == "zh":
+        a = after.lstrip("了着")
+        for w, i in ZH_ROLE:
+            if a.startswith(w):
+                return role_person(i, []), a[len(w):]
+        return None, after
+    m = re.match(r"\s*(?:to\s+)?((?:(?:his|her|their|the|a|an|my|our|its|young|little|old|small)\s+){0,3})([A-Za-z-]+)"
+                 r"(\s+[A-Za-z-]+)?", after, re.I)
+    if m:
+        two = (m.group(2) + (m.group(3) or "")).lower().strip()
+        word = m.group(2)
+        determiners = (m.group(1) or "").lower().split()
+        owned = after.lstrip().lower().startswith("to ") or any(d in ("his", "her", "their", "the", "my", "our")
+                                                                for d in determiners)
+        if re.match(r"\s*(?:story|stories|tale|legend|joke|secret)\b", after[m.end(2):], re.I) or not owned:
+            two = word = "-"
+        if two in EN_ROLE:
+            return role_person(EN_ROLE[two], []), after[m.end():]
+        if word.lower() in EN_ROLE and word.lower() not in ("someone", "somebody"):
+            return role_person(EN_ROLE[word.lower()], []), after[m.end(2):]
+        if word[0].isupper() and word.lower() not in EN_STOP and not m.group(1) and word != "-":
+            g = "female" if word.lower() in FEMALE_NAMES else "male" if word.lower() in MALE_NAMES else None
+            return Person(word, word, gender=g), after[m.end(2):]
+    return None, after
+
+
+# --- reported speech ----------------------------------------------------------------------------------------
+@dataclass
+class ReportedSpeech:
+    """'an old fisherman tells his grandson a story while rain drums on the roof', taken apart."""
+
+    main: str  # the clause without its simultaneous sounds
+    tail: str  # the simultaneous sounds ("rain drums on the roof")
+    lead: str  # an event before the speaker in the same clause ("the door opens and …")
+    verb: str
+    rest: str  # what follows the verb and the listener
+    speaker: Person
+    listener: Person | None
+
+
+def find_reported_speech(draft: Draft, body: str) -> ReportedSpeech | None:
+    """Reported speech without quotation marks, when the clause has a speech verb and a single speaker."""
+    language = draft.reading_language
+    main, tail = split_simultaneous(body, language)
+    verbs = [m for m in say_verbs(main, language) if m.group(1).lower() not in _QUOTE_ONLY]
+    if not verbs:
+        return None
+    m = verbs[0]
+    pre, after = main[:m.start()], main[m.end():]
+    lead = ""
+    if language == "zh":
+        cut = max(pre.rfind("，"), pre.rfind(","))
+        if cut >= 0:
+            lead, pre = pre[:cut], pre[cut + 1:]
+        parts = re.split(_ZH_TO_OR_WITH, pre, maxsplit=1)
+        speaker_phrase = parts[0]
+        listener = read_person(parts[1], "zh") if len(parts) > 1 else None
+    else:
+        bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|,", pre))
+        if bounds:
+            lead, pre = pre[:bounds[-1].start()], pre[bounds[-1].end():]
+        speaker_phrase = pre
+        listener = None
+    speaker = read_person(speaker_phrase, language)
+    if speaker is None or speaker.plural:
+        return None
+    rest = after
+    if listener is None:
+        listener, rest = _listener(after, language)
+    return ReportedSpeech(main, tail, lead, m.group(1), rest, speaker, listener)
+
+
+def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
+    """The speaker's line (or the story they tell, written later) in the clause's scene."""
+    language = draft.reading_language
+    scene_index, _ = enter_scene(draft, said.main)
+    name = draft.cast.join(said.speaker)
+    listener_name = draft.cast.join(said.listener) if said.listener else None
+    delivery = [_delivery_of(said.verb, language)] + voice_words(said.main)
+    topic, line = _reported_line(draft, said.verb, said.rest, said.main, listener_name)
+    scene = draft.scenes[scene_index]
+    if topic:
+        request = StoryRequest(topic, name, listener_name, delivery + ["story"])
+        scene.clips.append(Clip("speech", scene_index, character=name, story=request))
+        draft.cast.spoke(name)
+    else:
+        delivery = [d for d in delivery if d != "story"]  # "tells her to close her eyes" is not a story
+        scene.clips.append(draft.cast.line(scene_index, name, line, delivery, quoted=False, written=True))
+
+
+def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: str | None) -> tuple[str, str]:
+    """What a character says when the instruction only reports it: (story topic, "") or ("", the line)."""
+    reading, writing = draft.reading_language, draft.language
+    if tells_a_story(clause, reading) or verb in ("讲故事", "讲述"):
+        return story_topic(clause, draft.story_text, reading), ""
+    topic = line_topic(clause, reading)
+    if topic:
+        return "", topic_line(topic, writing)
+    if reading == "zh":
+        content = re.sub(r"^[了着道起：:，,\s]+", "", rest).strip("。，")
+        if len(CJK.findall(content)) >= 2 and not re.match(r"(?:一句|几句|一些|什么|话)", content):
+            if writing == "zh":
+                return "", as_sentence((f"{listener}，" if listener and verb == "告诉" else "") + content, "zh")
+    else:
+        low = re.sub(r"^(?:him|her|them|me|us|everyone|everybody|you)\s+(?=(?:not\s+)?to\b|that\b)", "",
+                     rest.strip(), flags=re.I)
+        m = re.match(r"(?:to|not to)\s+(.+)", low, re.I)
+        reported = None
+        if m and verb.lower() in ("tells", "told", "tell", "asks", "asked", "begs", "warns", "warned", "orders"):
+            line = re.sub(r"\b(?:his|her|their)\b", "your", m.group(1), flags=re.I)
+            line = re.sub(r"\b(?:himself|herself|themselves)\b", "yourself", line, flags=re.I)
+            line = ("Don't " if low.lower().startswith("not") else "") + line
+            reported = as_sentence(line, "en").rstrip(".") + "!"
+        elif m := re.search(r"\bthat\s+(.+)", low, re.I):
+            reported = as_sentence(_first_person(m.group(1)), "en")
+        elif m := re.search(r"\b(?:if|whether)\s+(.+)", low, re.I):
+            reported = f"Do you think {m.group(1).strip().rstrip('.?')}?"
+        if reported:
+            # the reported words can only be written in the instruction's own language
+            return "", reported if writing == "en" else topic_line("remark", writing)
+    if _delivery_of(verb, reading) == "story" and verb not in ("讲", "讲了"):
+        return story_topic(clause, draft.story_text, reading), ""
+    scene = draft.scenes[-1]
+    if _delivery_of(verb, reading) == "curious":
+        return "", topic_line("question", writing)
+    if scene.weather == "storm":
+        return "", topic_line("storm", writing)
+    if scene.time == "night":
+        return "", topic_line("night", writing)
+    return "", topic_line("remark", writing)
+
+
+def _first_person(s: str) -> str:
+    """'she is afraid of the dark' → 'I am afraid of the dark'."""
+    s = s.strip()
+    swaps = [(r"^(?:he|she) is\b", "I am"), (r"^(?:he|she) was\b", "I was"), (r"^(?:he|she) has\b", "I have"),
+             (r"^(?:he|she) does\b", "I do"), (r"^(?:he|she) (will|would|can|could|should|must|might)\b", r"I \1"),
+             (r"^(?:he|she) (\w+?)s\b", r"I \1"), (r"^they are\b", "we are"), (r"^they\b", "we")]
+    for pat, rep in swaps:
+        new = re.sub(pat, rep, s, flags=re.I)
+        if new != s:
+            return re.sub(r"\b(?:his|her)\b", "my", new, flags=re.I)
+    return s
+
+
+# --- quoted speech ------------------------------------------------------------------------------------------
+class Attribution(NamedTuple):
+    """Who says a quotation, and how."""
+
+    speaker: Person
+    verb: str
+    listener: Person | None
+    delivery: list[str]  # voice words around the speech verb
+
+
+def attribute_quotes(draft: Draft, sentence: str) -> list[tuple[str, str | None, Attribution | None]]:
+    """A sentence with quotations as (narration, quotation, attribution) pieces in order: the narration
+    between quotations without the attribution phrases; the last piece has no quotation."""
+    parts = QUOTE_MARK.split(sentence)
+    texts, quote_ids = parts[0::2], [int(q) for q in parts[1::2]]
+    n = len(quote_ids)
+    head_cut = [0] * (n + 1)
+    tail_cut = [len(t) for t in texts]
+    attributions: list[Attribution | None] = [None] * n
+    for k in range(n):
+        found = _speaker_before(draft.reading_language, texts[k])
+        if found:
+            attributions[k], tail_cut[k] = found
+    for k in range(n):
+        if attributions[k] is None:
+            found = _speaker_after(draft.reading_language, texts[k + 1][:tail_cut[k + 1]])
+            if found:
+                attributions[k], head_cut[k + 1] = found
+    pieces: list[tuple[str, str | None, Attribution | None]] = []
+    for k in range(n + 1):
+        narration = texts[k][head_cut[k]:tail_cut[k]]
+        narration = re.sub(r"(?:[\s,，]|\b(?:and|then|as|while|when)\b)+$", "", narration, flags=re.I)
+        if k < n:
+            pieces.append((narration, draft.quotes[quote_ids[k]], attributions[k]))
+        else:
+            pieces.append((narration, None, None))
+    return pieces
+
+
+def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None:
+    """Speaker introducing the next quotation: 'Anna says,' / '小明说：'; with where the attribution starts."""
+    text = piece.rstrip(" ,:：—-\t")
+    verbs = say_verbs(text, language)
+    if not verbs:
+        return None
+    v = verbs[-1]
+    after = text[v.end():]
+    if language == "zh":
+        if len(after.strip()) > 6:
+            return None
+        start = max(text.rfind("，", 0, v.start()), text.rfind("。", 0, v.start()), text.rfind(",", 0, v.start())) + 1
+        parts = re.split(_ZH_TO, text[start:v.start()], maxsplit=1)
+        speaker = read_person(parts[0], "zh")
+        listener = read_person(parts[1], "zh") if len(parts) > 1 else None
+        if speaker is None:
+            return None
+        return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
+    if len(words(after)) > 5:
+        return None
+    bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|[,.;!?]", text[:v.start()]))
+    start = bounds[-1].end() if bounds else 0
+    phrase = text[start:v.start()]
+    if not words(phrase) and len(bounds) >= 1:
+        start = bounds[-2].end() if len(bounds) >= 2 else 0
+        phrase = text[start:bounds[-1].start()]
+    speaker = read_person(phrase, "en")
+    if speaker is None:
+        if not words(phrase) or len(words(phrase)) > 4 or sound_hits(phrase, "en"):
+            return None
+        head = words(phrase)[-1]
+        speaker = Person(capitalise(head), head)
+    listener, _ = _listener(after, language)
+    return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
+
+
+def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
+    """Speaker after a quotation: ', says the old man.' / ' he shouts.' / '他说。'; with how much it takes up."""
+    if language == "zh":
+        m = re.match(r"^\s*([^，。；！？,]{0,10}?)(" + _ZH_SAY_ALT + r")[^，。；！？,]{0,4}[，。；！？,]?", piece)
+        if not m:
+            return None
+        speaker = read_person(m.group(1), "zh")
+        return (Attribution(speaker, m.group(2), None, voice_words(m.group(0))), m.end()) if speaker else None
+    lead = re.match(r"^[\s,—-]*", piece).end()
+    stop = re.search(r"[.;!?]|,\s|\s(?:and|then)\s", piece[lead:])
+    end = lead + (stop.start() if stop else len(piece) - lead)
+    segment = piece[lead:end]
+    verbs = list(EN_SAY.finditer(segment))
+    if not verbs or len(words(segment)) > 7:
+        return None
+    v = verbs[0]
+    before, after = segment[:v.start()], segment[v.end():]
+    speaker = read_person(before, "en") if words(before) else read_person(after, "en")
+    if speaker is None:
+        return None
+    consumed = end + (1 if stop and piece[end:end + 1] in ".;!?," else 0)
+    return Attribution(speaker, v.group(1), None, voice_words(segment)), consumed
+
+
+def add_quote(draft: Draft, text: str, attribution: Attribution | None) -> None:
+    """A quoted line in the current scene; an unattributed reply alternates between the last two speakers."""
+    draft.recognised += 1
+    scene_index = len(draft.scenes) - 1
+    cast = draft.cast
+    if attribution is None:
+        name = cast.speakers[-2] if len(set(cast.speakers[-2:])) == 2 else cast.narrator()
+        delivery: list[str] = []
+    else:
+        name = cast.join(attribution.speaker)
+        if attribution.listener is not None:
+            cast.join(attribution.listener)
+        delivery = [_delivery_of(attribution.verb, draft.reading_language)] + attribution.delivery
+        if speech_units(text) < 8:
+            delivery = [d for d in delivery if d != "story"]  # 'tells him, "Stay close."' is not a story
+    text = re.sub(r"[,，]\s*$", "", text.strip())
+    if text and text[-1].isalnum():
+        text += "。" if CJK.search(text[-1:]) else "."
+    if re.search(r"[?？]\s*$", text) and "curious" not in delivery:
+        delivery.append("curious")
+    if len(text) > MAX_TEXT_CHARS:
+        draft.notes.append(draft.say(f"A quoted line was longer than {MAX_TEXT_CHARS} characters and was cut.",
+                                     f"有一句引用的台词超过 {MAX_TEXT_CHARS} 个字符，已截断。"))
+    draft.scenes[scene_index].clips.append(cast.line(scene_index, name, text, delivery, quoted=True, written=False))

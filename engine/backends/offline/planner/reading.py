@@ -1,0 +1,170 @@
+"""Reading the story: script lines and quotations, sentences, clauses, and what each clause is — reported
+speech, music or sound. When nothing is recognised, a narrator reads the story over one sound per clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.plan import MAX_CAPTION_CHARS
+from engine.text import CJK, CJK_CLASS
+
+from .dialogue import EN_SAY, add_quote, add_reported_speech, attribute_quotes, find_reported_speech
+from .draft import Clip, Draft, Scene
+from .events import add_sound, sound_instruction
+from .music_cues import EN_MUSIC, add_music, find_music
+from .scenes import SETTINGS
+from .sound_words import sound_hits
+from .wording import EN_CONNECT, EN_STOP, QUOTE_MARK, ZH_CONNECT, as_sentence, earliest, hide_quotes, words
+
+# "Anna: Hello." — but not "Note: …", "Scene: …", "总时长：…" or "早上：…"
+_SCRIPT_LINE = re.compile(rf"^\s*((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){{0,2}}|[{CJK_CLASS}]{{1,4}})\s*[:：]\s*"
+                          r"([^“\"「].+)$")
+_NOT_A_SPEAKER = re.compile(r"说|道|问|喊|时长|duration|note|total|scene|setting|time|title|story|音乐|场景|"
+                            r"背景|夜|晨|早|晚|午", re.I)
+
+
+def read_story(draft: Draft, story: str) -> None:
+    draft.story_text = story
+    text = hide_quotes(_script_lines(draft, story), draft.quotes)
+    for sentence in split_sentences(text, draft.reading_language):
+        if QUOTE_MARK.search(sentence):
+            for narration, quote, attribution in attribute_quotes(draft, sentence):
+                for clause in split_clauses(narration, draft.reading_language):
+                    _read_clause(draft, clause)
+                if quote is not None:
+                    add_quote(draft, quote, attribution)
+        else:
+            for clause in split_clauses(sentence, draft.reading_language):
+                _read_clause(draft, clause)
+    if draft.recognised == 0:
+        _narrate(draft, story)
+
+
+def _script_lines(draft: Draft, text: str) -> str:
+    """'Anna: Hello.' and InstructAudio's '[S0] Hello.' lines become quoted speech."""
+    english = draft.reading_language == "en"
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^\s*\[S(\d)\]\s*(.+)$", line)
+        if m:
+            number = int(m.group(1)) + 1
+            name = draft.say(f"Speaker {number}", f"说话人{number}")
+            line = f"{name} says “{m.group(2).strip()}”" if english else f"{name}说：“{m.group(2).strip()}”"
+        else:
+            m = _SCRIPT_LINE.match(line)
+            speaker = m.group(1) if m else ""
+            if m and not _NOT_A_SPEAKER.search(speaker) and not earliest(SETTINGS, speaker, draft.reading_language):
+                if english:
+                    line = f"{m.group(1).strip()} says “{m.group(2).strip()}”"
+                else:
+                    line = f"{m.group(1).strip()}说：“{m.group(2).strip()}”"
+        out.append(line)
+    return "\n".join(out)
+
+
+def split_sentences(text: str, language: str) -> list[str]:
+    if language == "zh":
+        parts = re.split(r"(?<=[。！？!?；;])|\n+", text)
+    else:
+        parts = re.split(r"(?<=[.!?])\s+|;\s*|\n+", text)
+    return [p.strip() for p in parts if p and p.strip(" .。")]
+
+
+def split_clauses(sentence: str, language: str) -> list[str]:
+    """Clauses of a sentence; a clause too weak to stand alone ("Suddenly", "At night") joins the next one."""
+    english = language == "en"
+    if english:
+        parts = re.split(r"[,;]|:\s|\s(?=(?:and then|then|after that|afterwards|finally|eventually|meanwhile|"
+                         r"followed by)\b)|\s+followed by\s+", sentence)
+    else:
+        parts = re.split(r"[，,、：:]|(?=然后|接着|随后|紧接着)", sentence)
+    out: list[str] = []
+    carry = ""
+    for p in parts:
+        if carry:
+            p = (carry + " " + p).strip() if english else (carry + p).strip()
+        else:
+            p = p.strip()
+        carry = ""
+        p = p.strip(" .。!?！？")
+        if not p:
+            continue
+        if _is_weak(p, language):
+            carry = p
+            continue
+        out.append(p)
+    if carry:
+        if out:
+            out[-1] = out[-1] + (" " if english else "，") + carry
+        else:
+            out.append(carry)
+    return out
+
+
+def _is_weak(clause: str, language: str) -> bool:
+    if language == "zh":
+        body = ZH_CONNECT.sub("", clause)
+        return len(CJK.findall(body)) < 2 and not sound_hits(body, "zh")
+    content = [w for w in words(clause) if w.lower() not in EN_STOP]
+    return len(content) < 1 or (len(content) < 2 and not sound_hits(clause, "en")
+                                and not EN_MUSIC.search(clause) and not EN_SAY.search(clause))
+
+
+def _read_clause(draft: Draft, clause: str) -> None:
+    english = draft.reading_language == "en"
+    body = EN_CONNECT.sub("", clause) if english else ZH_CONNECT.sub("", clause)
+    if not body.strip():
+        return
+    said = find_reported_speech(draft, body)
+    if said:
+        draft.recognised += 1
+        if said.lead.strip():
+            _read_clause(draft, said.lead)
+        if said.tail:
+            add_sound(draft, said.tail, as_bed=True)
+        add_reported_speech(draft, said)
+        return
+    parts = re.split(r"\s+and\s+", body) if english else [body]
+    if len(parts) > 1 and EN_MUSIC.search(body) and any(
+            sound_hits(p, "en") and not EN_MUSIC.search(p) for p in parts):
+        # "coins jingle and a flute melody drifts": a sound and a piece of music, one after the other
+        connector = clause[:len(clause) - len(body)]
+        for p in parts:
+            _read_clause(draft, connector + p)
+        return
+    music = find_music(draft, body)
+    if music:
+        main, tail = music
+        draft.recognised += 1
+        if tail:
+            add_sound(draft, tail, as_bed=True)
+        add_music(draft, clause, main)
+        return
+    add_sound(draft, body)
+
+
+def _narrate(draft: Draft, story: str) -> None:
+    """Nothing was understood: one sound per clause plus a narrator reading each sentence."""
+    draft.notes.append(draft.say(
+        "The instruction's phrasing was not recognised, so each clause became a sound described by its own words "
+        "and a narrator reads the story; edit the captions to say what should be heard.",
+        "未能识别指令的表述：每个分句都作为一个按原文描述的声音，并由旁白朗读故事；请修改字幕说明应听到的声音。"))
+    scene = Scene()
+    draft.scenes = [scene]
+    narrator = draft.cast.narrator()
+
+    def unhide(text: str) -> str:
+        return QUOTE_MARK.sub(lambda m: draft.quotes[int(m.group(1))], text)
+
+    for sentence in split_sentences(hide_quotes(story, draft.quotes), draft.reading_language):
+        plain = unhide(sentence).strip()
+        if not plain.strip(" .。"):
+            continue
+        scene.clips.append(draft.cast.line(0, narrator, plain, ["narration"], quoted=True, written=False))
+        for clause in split_clauses(sentence, draft.reading_language):
+            clause = unhide(clause)
+            clip = Clip("sound", 0, caption=as_sentence(clause, draft.reading_language)[:MAX_CAPTION_CHARS],
+                        min_s=2.0, max_s=12.0, weight=2.0)
+            clip.instruction = sound_instruction(draft, clause, scene)
+            scene.clips.append(clip)
