@@ -1,12 +1,15 @@
-"""Measurements of rendered audio: loudness, tempo, key/mode, spectral centroid.
+"""Measurements of rendered audio: level (frame dB, RMS), brightness (spectral centroid), tempo, key/mode.
 
-Used by backends (loudness normalisation), tests (to check a clip does what was asked, from the audio alone)
-and the quality bench. numpy/scipy only, so it runs anywhere the engine runs. Every function takes float
-audio shaped (samples,) or (samples, channels) and its sample rate.
+The one home of each general measurement: speech analysis (engine/analysis_speech.py), per-clip QA and the
+tests all read levels and brightness from here, so a threshold means the same thing everywhere.
+Used by backends, tests (to check a clip does what was asked, from the audio alone) and the quality bench.
+numpy/scipy only, so it runs anywhere the engine runs. Every function takes float audio shaped (samples,) or
+(samples, channels) and, where it needs one, its sample rate.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from math import gcd
@@ -50,6 +53,34 @@ def _stft_blocks(x: np.ndarray, n_fft: int, hop: int, block_frames: int = 2048):
 
 def _stft_mag(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     return np.concatenate(list(_stft_blocks(x, n_fft, hop)), axis=0)
+
+
+# ------------------------------------------------------------------------------------------------ level
+
+def frame_db(audio: np.ndarray, sr: int, frame_s: float = 0.01) -> np.ndarray:
+    """RMS level of consecutive frames (10 ms by default) over all channels, dBFS floored at -120, without a
+    float64 copy of a long clip. Audio shorter than one frame gives one value, its whole level."""
+    a = np.asarray(audio, dtype=np.float32)
+    a = a.reshape(a.shape[0], -1)
+    hop = max(1, int(round(frame_s * sr)))
+    n = a.shape[0] // hop
+    out = np.empty(max(n, 1), np.float64)
+    if n == 0:
+        out[0] = 20 * np.log10(max(float(np.sqrt(np.mean(a.astype(np.float64) ** 2))) if a.size else 0.0, 1e-6))
+        return out
+    step = 6000  # frames per chunk (60 s)
+    for i in range(0, n, step):
+        block = a[i * hop:min(n, i + step) * hop].reshape(-1, hop, a.shape[1])
+        ms = np.einsum("fhc,fhc->f", block, block, dtype=np.float64) / (hop * a.shape[1])
+        out[i:i + block.shape[0]] = 10 * np.log10(np.maximum(ms, 1e-12))
+    return out
+
+
+def rms_db(audio: np.ndarray) -> float:
+    """RMS of every sample of every channel, dBFS; -inf for digital silence."""
+    a = np.asarray(audio, float)
+    r = math.sqrt(float(np.mean(a * a))) if a.size else 0.0
+    return 20 * math.log10(r) if r > 0 else float("-inf")
 
 
 # --------------------------------------------------------------------------------------------- loudness
@@ -237,16 +268,16 @@ def estimate_key(audio: np.ndarray, sr: int) -> KeyEstimate:
 
 # ---------------------------------------------------------------------------------------------- timbre
 
-def spectral_centroid(audio: np.ndarray, sr: int) -> float:
-    """Magnitude-weighted mean frequency (Hz) of the long-term average spectrum."""
-    x = to_mono(audio)
-    if not np.any(x):
-        return 0.0
-    n_fft = 4096
-    total, count = 0.0, 0
-    for m in _stft_blocks(x, n_fft, n_fft):
-        total = total + m.sum(axis=0, dtype=np.float64)
-        count += m.shape[0]
-    avg = total / max(count, 1)
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    return float((freqs * avg).sum() / (avg.sum() + 1e-12))
+def spectral_centroid(audio: np.ndarray, sr: int, max_seconds: float = 30.0) -> float:
+    """Brightness (Hz): the magnitude-weighted mean frequency of the channel mix (Welch spectrum, first
+    max_seconds). Magnitude rather than power weighting, as is usual for this feature, so a strong low end does
+    not hide what happens above it; lower is darker. Welch averages the frames' power, so the sounding part of
+    a clip counts for more than its quiet tail."""
+    a = np.asarray(audio)
+    if a.ndim not in (1, 2):
+        raise ValueError(f"audio must be shaped (samples,) or (samples, channels), got {a.shape}")
+    head = a[:int(max_seconds * sr)]
+    x = head.mean(axis=1, dtype=float) if head.ndim == 2 else head.astype(float)
+    f, p = signal.welch(x, sr, nperseg=min(4096, max(16, x.size)))
+    mag = np.sqrt(p)
+    return float(np.sum(f * mag) / np.sum(mag)) if np.sum(mag) > 0 else 0.0

@@ -1,8 +1,8 @@
-"""Measurements on speech audio: F0, voicing, level, speaking rate, silences.
+"""Measurements on speech audio: F0, voicing, active level, speaking rate, silences.
 
-Used by the offline speech backend (calibration, trimming) and by tests/QA to check that instruction controls
-really moved the voice. Pitch analysis is Praat's autocorrelation method via parselmouth.
-All functions take mono float audio (numpy) and its sample rate.
+Used by the speech backends (calibration, trimming, levelling) and by tests/QA to check that instruction
+controls really moved the voice. Pitch analysis is Praat's autocorrelation method via parselmouth; frame
+levels and RMS are engine/analysis.py's. All functions take mono float audio (numpy) and its sample rate.
 """
 
 from __future__ import annotations
@@ -11,33 +11,24 @@ import re
 
 import numpy as np
 
+from engine.analysis import frame_db, rms_db
+from engine.text import CJK
+
 FRAME_S = 0.010  # energy frames for activity/silence decisions
 ACTIVE_BELOW_PEAK_DB = 45.0  # a frame this far below the loudest one counts as silence
 
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
 
 def _mono(audio: np.ndarray) -> np.ndarray:
+    """float64 mono, as Praat takes it."""
     a = np.asarray(audio, dtype=np.float64)
     return a.mean(axis=1) if a.ndim == 2 else a
 
 
-def frame_db(audio: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
-    """RMS level of consecutive non-overlapping frames, dBFS (-120 for digital silence)."""
-    a = _mono(audio)
-    hop = max(1, int(round(frame_s * sr)))
-    n = len(a) // hop
-    if n == 0:
-        return np.full(1, -120.0)
-    frames = a[: n * hop].reshape(n, hop)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
-    return 20.0 * np.log10(np.maximum(rms, 1e-6))
-
-
 def active_mask(audio: np.ndarray, sr: int, below_peak_db: float = ACTIVE_BELOW_PEAK_DB,
                 frame_s: float = FRAME_S) -> np.ndarray:
-    """Per-frame True where the frame is within `below_peak_db` of the loudest frame (and not digital silence)."""
-    db = frame_db(audio, sr, frame_s)
+    """Per-frame True where the frame is within `below_peak_db` of the loudest frame (and not digital silence).
+    A stereo clip is judged by its mono mix, as a speech clip is heard."""
+    db = frame_db(_mono(audio), sr, frame_s)
     return (db > db.max() - below_peak_db) & (db > -90.0)
 
 
@@ -78,12 +69,6 @@ def silent_gaps(audio: np.ndarray, sr: int, min_gap: float = 0.1,
     return gaps
 
 
-def rms_db(audio: np.ndarray) -> float:
-    """Whole-clip RMS, dBFS."""
-    a = _mono(audio)
-    return float(20.0 * np.log10(max(np.sqrt(np.mean(a**2)) if a.size else 0.0, 1e-9)))
-
-
 def active_rms_db(audio: np.ndarray, sr: int) -> float:
     """RMS over active frames only, dBFS: loudness of the speech itself, independent of pauses."""
     a = _mono(audio)
@@ -92,8 +77,7 @@ def active_rms_db(audio: np.ndarray, sr: int) -> float:
     n = len(mask)
     if not mask.any() or n * hop > len(a):
         return rms_db(a)
-    frames = a[: n * hop].reshape(n, hop)[mask]
-    return float(20.0 * np.log10(max(np.sqrt(np.mean(frames**2)), 1e-9)))
+    return rms_db(a[: n * hop].reshape(n, hop)[mask])
 
 
 def f0_track(audio: np.ndarray, sr: int, floor: float = 50.0, ceiling: float = 600.0,
@@ -152,20 +136,10 @@ def voiced_fraction(audio: np.ndarray, sr: int) -> float:
     return float(np.mean(f0[active] > 0))
 
 
-def spectral_centroid(audio: np.ndarray, sr: int) -> float:
-    """Power-weighted mean frequency of the active audio, Hz (brightness)."""
-    a = _mono(audio)
-    start, end = active_bounds(a, sr)
-    a = a[start:end] if end > start else a
-    spec = np.abs(np.fft.rfft(a * np.hanning(len(a)))) ** 2
-    freqs = np.fft.rfftfreq(len(a), 1.0 / sr)
-    return float(np.sum(freqs * spec) / max(np.sum(spec), 1e-12))
-
-
 def count_words(text: str) -> int:
     """Spoken units: whitespace words, with each CJK character counted as one (a syllable)."""
-    cjk = len(_CJK_CHAR.findall(text))
-    rest = _CJK_CHAR.sub(" ", text)
+    cjk = len(CJK.findall(text))
+    rest = CJK.sub(" ", text)
     words = [w for w in re.split(r"\s+", rest) if re.search(r"\w", w)]
     return cjk + len(words)
 

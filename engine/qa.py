@@ -35,11 +35,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .analysis import frame_db, to_mono
 from .analysis_speech import active_mask, f0_median
 from .loudness import integrated_loudness
 from .mix import ROLE_LUFS
 from .plan import CheckIssue, Plan, Segment, Take, spoken_text
 from .qa_signal import seam_score
+from .prosody import PAUSE, marker_seconds
 from .text import CJK
 
 if TYPE_CHECKING:
@@ -49,11 +51,6 @@ QA_VERSION = 1
 CODES = ("clipping", "silence", "seam", "duration", "loudness", "wer", "rate", "pitch_drift", "truncated")
 ASR_MODEL_ENV = "AUDIOSTORY_ASR_MODEL"
 
-_PAUSE = re.compile(
-    r"[\[［【(（]\s*(?:pause|silence|停顿|停頓|暂停|静音)\s*[:：=]?\s*"
-    r"(?:(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|毫秒|秒)?)?\s*[\]］】)）]",
-    re.IGNORECASE,
-)
 # Loud and quiet delivery styles are meant to change the level (engine.instruct keeps them apart from `volume`);
 # these are the conventional offsets, so a whisper is not reported as "too quiet".
 STYLE_LEVEL_DB = {"whisper": -12.0, "soft": -6.0, "loud": 6.0, "shouting": 8.0}
@@ -148,24 +145,6 @@ class QAContext:
 
 # ------------------------------------------------------------------------------------------- measurements
 
-def _frame_db(audio: np.ndarray, sr: int, frame_s: float = 0.01) -> np.ndarray:
-    """RMS level of consecutive 10 ms frames over all channels, dBFS, without a float64 copy of a long clip."""
-    a = np.asarray(audio, dtype=np.float32)
-    a = a.reshape(a.shape[0], -1)
-    hop = max(1, int(round(frame_s * sr)))
-    n = a.shape[0] // hop
-    out = np.empty(max(n, 1), np.float64)
-    if n == 0:
-        out[0] = 20 * np.log10(max(float(np.sqrt(np.mean(a.astype(np.float64) ** 2))) if a.size else 0.0, 1e-6))
-        return out
-    step = 6000  # frames per chunk (60 s)
-    for i in range(0, n, step):
-        block = a[i * hop:min(n, i + step) * hop].reshape(-1, hop, a.shape[1])
-        ms = np.einsum("fhc,fhc->f", block, block, dtype=np.float64) / (hop * a.shape[1])
-        out[i:i + block.shape[0]] = 10 * np.log10(np.maximum(ms, 1e-12))
-    return out
-
-
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, length) of every run of True."""
     if not mask.any():
@@ -178,7 +157,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def dropouts(audio: np.ndarray, sr: int, below_db: float = 35.0) -> list[tuple[float, float]]:
     """Dropouts in audio that should sound throughout: runs of 10 ms frames more than `below_db` under the
     clip's typical level (its median frame), or digitally silent. Returns (start s, length s), longest first."""
-    db = _frame_db(audio, sr)
+    db = frame_db(audio, sr)
     sounding = db[db > -100.0]
     if sounding.size == 0:
         return [(0.0, db.size * 0.01)]
@@ -211,26 +190,16 @@ def click_ratio(audio: np.ndarray, sr: int, t: float, window_s: float = 0.05) ->
     return float(at.max() / max(ref, 1e-4))
 
 
-def _mono(audio: np.ndarray) -> np.ndarray:
-    a = np.asarray(audio, dtype=np.float32)
-    return a.mean(axis=1) if a.ndim == 2 else a
-
-
 def script_text(text: str) -> str:
     """The words of a line without pause markers or speaker tags ([S0], [pause 1s])."""
-    t = _PAUSE.sub(" ", text)
+    t = PAUSE.sub(" ", text)
     t = re.sub(r"\[S\d+\]", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 
 
 def requested_pauses(text: str) -> list[float]:
     """Seconds of every pause marker written in a line (the offline voice's syntax; 0.5 s when no length)."""
-    out = []
-    for m in _PAUSE.finditer(text):
-        value, unit = m.group(1), (m.group(2) or "s").lower()
-        s = float(value) if value else 0.5
-        out.append(s / 1000.0 if unit.startswith("m") or unit == "毫秒" else s)
-    return out
+    return [marker_seconds(m) for m in PAUSE.finditer(text)]
 
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -318,7 +287,7 @@ class Recognizer:
     def transcribe(self, audio: np.ndarray, sr: int, language: str = "en") -> str:
         import soxr
 
-        a = _mono(audio)
+        a = to_mono(audio)
         if sr != 16000:
             a = soxr.resample(a, sr, 16000)
         with self._lock:
@@ -513,7 +482,7 @@ def _check_fixed(seg: Segment, take: Take, audio: np.ndarray, sr: int, req: dict
 def _check_speech(seg: Segment, script: str, take: Take, audio: np.ndarray, sr: int, language: str, attrs: dict,
                   ctx: QAContext, issues: list[Issue], notes: list[str], m: dict) -> None:
     lim = ctx.limits
-    mono = _mono(audio)
+    mono = to_mono(audio)
     mask = active_mask(mono, sr)
     on = np.flatnonzero(mask)
     if on.size == 0:
@@ -542,7 +511,7 @@ def _check_speech(seg: Segment, script: str, take: Take, audio: np.ndarray, sr: 
                             _fmt(worst), lim.speech_silence_s))
 
     # a voice cut off mid-word: the clip's last 30 ms are still at speech level
-    db = _frame_db(mono, sr)
+    db = frame_db(mono, sr)
     speech_db = float(np.median(db[mask[:db.size]])) if mask[:db.size].any() else float(db.max())
     end_db = float(db[-3:].max()) - speech_db
     m["end_level_db"] = _fmt(end_db)
@@ -645,7 +614,7 @@ def _peer_f0(renderer: "Renderer", seg: Segment) -> tuple[float, ...]:
             continue
         f0 = t.qa.metrics.get("f0_norm_hz")
         if f0 is None and "f0_median_hz" not in t.qa.metrics:
-            mono = _mono(renderer.project.read_take(t))
+            mono = to_mono(renderer.project.read_take(t))
             style = str((_request(t).get("attributes") or {}).get("style") or "")
             raw = f0_median(mono, renderer.plan.sample_rate) if style != "whisper" else float("nan")
             f0 = _pitch_norm_hz(raw, _request(t).get("attributes") or {}) if math.isfinite(raw) else None

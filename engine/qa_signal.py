@@ -1,16 +1,15 @@
-"""Signal measurements for rendered audio: loudness, brightness and the seam (loop-join) detector.
+"""Signal measurements for rendered audio: loudness on excerpts of long clips, and the seam (loop-join) detector.
 
-Used by backends to level their output and by per-clip QA. Audio is float, shape (samples,) or (samples, channels).
+Used by backends to level their output and by per-clip QA; level and brightness are in engine/analysis.py.
+Audio is float, shape (samples,) or (samples, channels).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft as sfft
-from scipy import signal as ss
 
 from . import loudness as _loudness
 from .loudness import gated_loudness, sub_block_hop, sub_block_power
@@ -62,22 +61,6 @@ def peak_loudness(audio: np.ndarray, sr: int, max_seconds: float = 60.0) -> floa
         return _loudness.integrated_loudness(audio, sr)
     lb = block_loudness(audio, sr, max_seconds)
     return float(lb.max()) if lb.size else float("-inf")
-
-
-def rms_db(audio: np.ndarray) -> float:
-    a = np.asarray(audio, float)
-    r = math.sqrt(float(np.mean(a * a))) if a.size else 0.0
-    return 20 * math.log10(r) if r > 0 else float("-inf")
-
-
-def spectral_centroid(audio: np.ndarray, sr: int, max_seconds: float = 30.0) -> float:
-    """Brightness (Hz): the magnitude-weighted mean frequency of the channel mix (Welch spectrum, first
-    max_seconds). Magnitude rather than power weighting, as is usual for this feature, so a strong low end does
-    not hide what happens above it; lower is darker."""
-    x = _channels(audio)[:, :int(max_seconds * sr)].mean(axis=0, dtype=float)
-    f, p = ss.welch(x, sr, nperseg=min(4096, max(16, x.size)))
-    mag = np.sqrt(p)
-    return float(np.sum(f * mag) / np.sum(mag)) if np.sum(mag) > 0 else 0.0
 
 
 # ---------------------------------------------------------------------------------------------------------------

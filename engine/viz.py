@@ -114,6 +114,7 @@ def clip_figure(audio: np.ndarray, sr: int, title: str = "", width: float = 6.0)
 
 def contours_figure(takes: list[tuple[str, np.ndarray, int]], width: float = 12.0) -> Figure:
     """Overlaid pitch (F0) and energy contours plus one spectrogram per rendering, for the contrast view."""
+    from .analysis import frame_db
     from .analysis_speech import f0_track
 
     n = len(takes)
@@ -125,10 +126,8 @@ def contours_figure(takes: list[tuple[str, np.ndarray, int]], width: float = 12.
         a = audio.mean(axis=1) if audio.ndim == 2 else audio
         t, f0 = f0_track(a, sr)
         ax_f0.plot(t, np.where(f0 > 0, f0, np.nan), lw=1.4, label=label)
-        hop = int(0.01 * sr)
-        frames = len(a) // hop
-        rms = np.sqrt(np.mean(a[: frames * hop].reshape(frames, hop) ** 2, axis=1))
-        ax_en.plot(np.arange(frames) * hop / sr, 20 * np.log10(rms + 1e-6), lw=1.0, label=label)
+        db = frame_db(a, sr)
+        ax_en.plot(np.arange(db.size) * 0.01, db, lw=1.0, label=label)
         sub = fig.add_subplot(grid[2 + i // 2, i % 2])
         _spectrogram(sub, a, sr, max_freq=6000)
         sub.set_title(label, fontsize=8, loc="left")

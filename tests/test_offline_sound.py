@@ -11,6 +11,7 @@ import pyloudnorm
 import pytest
 
 from engine import qa_signal
+from engine.analysis import rms_db, spectral_centroid
 from engine.backends.base import BackendError, CancelToken, Cancelled, ClipRequest, SoundModel
 from engine.backends.offline.sound import ProceduralSound
 from engine.backends.offline.sound import lexicon as sound_lexicon
@@ -28,10 +29,6 @@ def bank() -> ProceduralSound:
 def render(bank, caption, duration=2.0, seed=1, **attributes):
     return bank.generate(ClipRequest(kind="sound", caption=caption, duration=duration, seed=seed,
                                      attributes=attributes))
-
-
-def rms_db(audio) -> float:
-    return qa_signal.rms_db(audio)
 
 
 def test_capabilities_declare_the_sound_role(bank):
@@ -93,7 +90,7 @@ def test_far_is_darker_and_quieter_than_close(bank, caption):
     close = render(bank, caption, 4.0, seed=5, distance="close")
     far = render(bank, caption, 4.0, seed=5, distance="far")
     assert far.parameters["distance"] == "far" and close.parameters["distance"] == "close"
-    assert qa_signal.spectral_centroid(far.audio, SR) < 0.8 * qa_signal.spectral_centroid(close.audio, SR)
+    assert spectral_centroid(far.audio, SR) < 0.8 * spectral_centroid(close.audio, SR)
     assert rms_db(far.audio) < rms_db(close.audio) - 4
 
 

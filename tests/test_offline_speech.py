@@ -7,18 +7,19 @@ import re
 import numpy as np
 import pytest
 
+from engine.analysis import spectral_centroid
 from engine.analysis_speech import (
     active_rms_db,
     f0_median,
     f0_range_semitones,
     formant_median,
     silent_gaps,
-    spectral_centroid,
     speaking_rate,
     voiced_fraction,
 )
 from engine.backends.base import BackendError, CancelToken, Cancelled, ClipRequest
-from engine.backends.offline.speech import ZH_VOICE_ENV, PiperSpeech, split_pauses
+from engine.backends.offline.speech import ZH_VOICE_ENV, PiperSpeech
+from engine.prosody import split_pauses
 
 SR = 22050
 # Plain sentences the neutral voice and tiny.en agree on, so errors measure the controls, not the recogniser.

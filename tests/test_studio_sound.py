@@ -12,7 +12,8 @@ from studio_tiny import checkpoint  # noqa: E402
 from engine.backends import torch_runtime as rt  # noqa: E402
 from engine.backends.base import BackendError, CancelToken, Cancelled, ClipRequest  # noqa: E402
 from engine.backends.flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig  # noqa: E402
-from engine.backends.tangoflux import TangoFluxSound, sound_prompt  # noqa: E402
+from engine.backends.tangoflux import TangoFluxSound  # noqa: E402
+from engine.backends.text_to_audio import sound_prompt  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
-from .tangoflux import fit_peak
+from .text_to_audio import fit_peak
 from .torch_runtime import LazyModel, StepHook, cpu_generator, local_snapshot
 
 DEFAULT_REPO = "ACE-Step/acestep-v15-xl-turbo-diffusers"

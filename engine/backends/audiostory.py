@@ -40,7 +40,8 @@ from torch import nn
 
 from .base import BackendError, CancelToken, Capabilities, Clip, ClipRequest
 from .flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig, decode_latents
-from .torch_runtime import LazyModel, StepHook, local_snapshot, randn, read_json
+from .text_to_audio import fit_peak
+from .torch_runtime import LazyModel, StepHook, local_snapshot, match_weight_norm, randn, read_json
 
 DEFAULT_REPO = "TencentARC/AudioStory-3B"
 LICENCE = ("AudioStory-3B: non-commercial. Qwen2.5-3B-Instruct base: Qwen Research License; DiT/VAE derived from "
@@ -50,7 +51,6 @@ SYSTEM_TEXT = "You are a helpful assistant."
 # one of the 20 training lead phrases (the spec quotes this one; the others are not reproduced here)
 DEFAULT_LEAD = "Develop a comprehensive audio that fully represents "
 CROSSFADE_S = 3.0
-PEAK_CEILING = 0.95
 
 # §2.1: the 612 added tokens in file order; their ids are len(base tokenizer) + index
 ADDED_TOKENS: tuple[str, ...] = (
@@ -244,8 +244,6 @@ class AudioStory3B:
         from safetensors.torch import load_file
         from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, T5Config, T5EncoderModel
 
-        from .tangoflux import _match_weight_norm
-
         what = f"AudioStory ({repo_id_or_path})"
         root = local_snapshot(repo_id_or_path, what=what)
         try:
@@ -412,7 +410,7 @@ class AudioStory3B:
         if not (det / "model.safetensors").exists():
             problems.append(f"missing {det / 'model.safetensors'} (the Oobleck VAE)")
         else:
-            vae_sd = _match_weight_norm(load_file(det / "model.safetensors"), vae)
+            vae_sd = match_weight_norm(load_file(det / "model.safetensors"), vae)
             problems += _check(vae, vae_sd, "Flux_detokenizer/model.safetensors:")
         _raise_if(problems, what)
 
@@ -835,11 +833,7 @@ class AudioStorySound(_Shared):
             return audio, warnings, source, model.sample_rate
 
         audio, warnings, source, sr = self.run(work)
-        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-        if not np.isfinite(peak):
-            raise BackendError("the model produced invalid samples (NaN/inf); try another seed or fp32")
-        gain = PEAK_CEILING / peak if peak > PEAK_CEILING else 1.0
-        audio = (audio * gain).astype(np.float32)
+        audio, gain = fit_peak(audio)
         return Clip(audio, sr, warnings, {"steps": self.steps, "guidance_scale": self.guidance_scale,
                                           "tokens": source, "peak_gain": round(gain, 4)})
 

