@@ -37,7 +37,8 @@ How parsing works, and the decisions behind it:
   loud/quiet style (whisper, shouting) without a volume of its own: a character's "loudly" must not turn the
   line's whisper into a loud whisper.
 - Known limits: single-character Chinese words (老, 快, 慢, 大, 远) can match inside unrelated words (老师);
-  Chinese numerals (一百二十) are not read, only Arabic digits; a capital "A minor…" at the start of a sentence
+  Chinese numerals (一百二十) are not read, only Arabic digits; a key's tonic may be lower case ("in d minor")
+  except "a", which stays the article of "a minor key", while a capital "A minor…" at the start of a sentence
   reads as the key of A; compose writes out-of-vocabulary free text (an accent or environment the tables do
   not know) verbatim, and parse then reports it as unknown.
 """
@@ -294,53 +295,58 @@ _TONICS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "A
 
 _MUSIC: dict[str, tuple[_Value, ...]] = {
     "genre": (
-        _v("ambient", "ambient|atmospheric|ambient music|drone", "氛围音乐|环境音乐|氛围乐|环境乐"),
-        _v("cinematic", "cinematic|orchestral|film score|movie score|soundtrack|symphonic|trailer music",
-           "电影配乐|管弦乐|交响乐|影视配乐|电影感|电影音乐"),
-        _v("folk", "folk|acoustic folk|folksy|folk song", "民谣|民歌"),
+        _v("ambient", "ambient|atmospheric|ambient music|drone|new age|new-age", "氛围音乐|环境音乐|氛围乐|环境乐"),
+        _v("cinematic", "cinematic|orchestral|film score|movie score|soundtrack|symphonic|trailer music|film|"
+           "film music", "电影配乐|管弦乐|交响乐|影视配乐|电影感|电影音乐|电影"),
+        _v("folk", "folk|acoustic folk|folksy|folk song|acoustic", "民谣|民歌"),
         _v("jazz", "jazz|jazzy|swing|bebop|smooth jazz", "爵士乐|爵士|摇摆乐"),
         _v("rock", "rock|rock and roll|indie rock|hard rock|soft rock|punk", "摇滚乐|摇滚|朋克"),
         _v("pop", "pop|pop song|mainstream pop", "流行音乐|流行乐|流行歌曲|流行"),
-        _v("electronic", "electronic|edm|techno|electro|house music|trance|synthwave|electronica|dance music",
-           "电子音乐|电子乐|电音|电子"),
+        _v("electronic", "electronic|edm|techno|electro|house music|trance|synthwave|electronica|dance music|house|"
+           "dance", "电子音乐|电子乐|电音|电子"),
         _v("lo-fi", "lo-fi|lofi|chillhop|lo-fi hip hop|lo-fi hip-hop", "低保真|低保真音乐"),
-        _v("classical", "classical|baroque|chamber music|neoclassical", "古典音乐|古典乐|古典|室内乐|巴洛克"),
+        _v("classical", "classical|baroque|chamber music|neoclassical|chamber", "古典音乐|古典乐|古典|室内乐|巴洛克"),
         _v("blues", "blues|bluesy|delta blues", "布鲁斯|蓝调"),
-        _v("hip-hop", "hip-hop|hip hop|rap|trap|boom bap", "嘻哈|说唱|饶舌"),
+        _v("hip-hop", "hip-hop|hip hop|hiphop|rap|trap|boom bap", "嘻哈|说唱|饶舌"),
         _v("country", "country|country music|bluegrass|americana", "乡村音乐|乡村"),
         _v("metal", "metal|heavy metal|death metal", "金属乐|重金属|金属"),
-        _v("traditional chinese", "traditional chinese|chinese traditional|guofeng|chinese folk|chinese style",
-           "国风|中国风|古风|民族音乐|民乐", say_en="traditional Chinese"),
+        _v("traditional chinese", "traditional chinese|chinese traditional|guofeng|chinese folk|chinese style|"
+           "chinese|chinese music", "国风|中国风|古风|民族音乐|民乐", say_en="traditional Chinese"),
         _v("ballad", "ballad|power ballad", "抒情歌|抒情歌曲|情歌"),
         _v("funk", "funk|funky", "放克|芬克"),
         _v("reggae", "reggae|ska|dub", "雷鬼"),
         _v("r&b", "r&b|rnb|rhythm and blues|soul|neo-soul", "节奏布鲁斯|灵魂乐"),
         _v("latin", "latin|bossa nova|salsa|tango", "拉丁|探戈|波萨诺瓦"),
+        _v("waltz", "waltz|waltzes|viennese waltz", "圆舞曲|华尔兹"),
+        _v("march", "march|marches|marching band|military march", "进行曲"),
     ),
     "instruments": (
         _v("piano", "piano|pianos|grand piano|upright piano|pianoforte|keyboard|solo piano", "钢琴"),
-        _v("electric piano", "electric piano|rhodes|wurlitzer|e-piano", "电钢琴"),
+        _v("electric piano", "electric piano|rhodes|wurlitzer|e-piano|epiano|keys", "电钢琴"),
         _v("guitar", "guitar|guitars|acoustic guitar|classical guitar|nylon guitar|fingerpicked guitar",
            "吉他|木吉他|民谣吉他|古典吉他"),
         _v("electric guitar", "electric guitar|electric guitars|distorted guitar", "电吉他"),
-        _v("bass", "bass|bass guitar|bassline|bass line|double bass|upright bass|contrabass|sub bass",
-           "贝斯|低音贝斯|低音提琴|贝司"),
-        _v("strings", "strings|string section|string ensemble|string orchestra|string quartet",
+        _v("bass", "bass|bass guitar|bassline|bass line|double bass|upright bass|contrabass|sub bass|synth bass|"
+           "electric bass", "贝斯|低音贝斯|低音提琴|贝司"),
+        _v("strings", "strings|string section|string ensemble|string orchestra|string quartet|string|orchestra",
            "弦乐|弦乐组|弦乐团|弦乐四重奏"),
         _v("violin", "violin|violins|fiddle|solo violin", "小提琴"),
         _v("viola", "viola|violas", "中提琴"),
         _v("cello", "cello|cellos|violoncello", "大提琴"),
         _v("harp", "harp|harps", "竖琴"),
-        _v("synth", "synth|synths|synthesizer|synthesiser|synthesizers|analog synth|arpeggiator", "合成器|电子合成器"),
+        _v("synth", "synth|synths|synthesizer|synthesiser|synthesizers|analog synth|arpeggiator|synth lead|lead synth",
+           "合成器|电子合成器"),
         _v("pad", "pad|pads|synth pad|synth pads|ambient pad", "铺底|合成器铺底|垫音|音垫", say_en="synth pad"),
         _v("flute", "flute|flutes|alto flute", "长笛"),
         _v("dizi", "dizi|bamboo flute|chinese flute", "笛子|竹笛|笛"),
         _v("bells", "bells|bell|chimes|chime|glockenspiel|celesta|music box|tubular bells",
            "钟声|铃铛|钟琴|风铃|八音盒|铃声|编钟"),
-        _v("organ", "organ|pipe organ|hammond|church organ|hammond organ", "管风琴|风琴|电风琴"),
-        _v("drums", "drums|drum|drum kit|drumkit|drum machine|drumbeat|kick drum|snare", "鼓|架子鼓|鼓点|爵士鼓|鼓声"),
+        _v("organ", "organ|pipe organ|hammond|church organ|hammond organ|harmonium|reed organ",
+           "管风琴|风琴|电风琴|簧风琴"),
+        _v("drums", "drums|drum|drum kit|drumkit|drum machine|drumbeat|kick drum|snare|beat|beats",
+           "鼓|架子鼓|鼓点|爵士鼓|鼓声"),
         _v("percussion", "percussion|percussive|hand percussion|shaker|tambourine|taiko", "打击乐|打击乐器|太鼓"),
-        _v("choir", "choir|chorus|choral|vocal ensemble", "合唱|合唱团|唱诗班"),
+        _v("choir", "choir|chorus|choral|vocal ensemble|voices", "合唱|合唱团|唱诗班"),
         _v("trumpet", "trumpet|trumpets", "小号"),
         _v("brass", "brass|brass section|brass ensemble", "铜管|铜管乐|铜管乐器"),
         _v("horn", "french horn|horn|horns", "圆号"),
@@ -354,6 +360,17 @@ _MUSIC: dict[str, tuple[_Value, ...]] = {
         _v("guqin", "guqin", "古琴"),
         _v("erhu", "erhu|chinese fiddle", "二胡|胡琴"),
         _v("pipa", "pipa|chinese lute", "琵琶"),
+        _v("xiao", "xiao|chinese vertical flute", "箫|洞箫"),
+        _v("koto", "koto|japanese zither", "日本筝|十三弦筝"),
+        _v("banjo", "banjo|banjos", "班卓琴"),
+        _v("mandolin", "mandolin|mandolins", "曼陀林"),
+        _v("lute", "lute|lutes", "鲁特琴"),
+        _v("recorder", "recorder|recorders", "竖笛"),
+        _v("pan flute", "pan flute|panpipes|pan pipes|panpipe", "排箫|排笛"),
+        _v("whistle", "whistle|tin whistle|penny whistle", "哨笛|锡笛"),
+        _v("trombone", "trombone|trombones", "长号"),
+        _v("tuba", "tuba|tubas", "大号"),
+        _v("timpani", "timpani|kettle drums|kettledrums", "定音鼓"),
     ),
     "tempo_bpm": (
         _v(50.0, "largo", "广板"),
@@ -373,11 +390,12 @@ _MUSIC: dict[str, tuple[_Value, ...]] = {
         _v(176.0, "presto", "急板"),
     ),
     "mood": (
-        _v("sad", "sad|melancholic|melancholy|sorrowful|mournful|somber|sombre|heartbreaking|tragic|gloomy|sadness",
+        _v("sad", "sad|melancholic|melancholy|sorrowful|mournful|somber|sombre|heartbreaking|tragic|gloomy|sadness|"
+           "grief|lonely|loneliness",
            "悲伤|忧伤|伤感|哀伤|悲凉|凄凉|难过|悲痛|悲情"),
-        _v("happy", "happy|joyful|cheerful|joyous|jubilant|festive|celebratory|merry|feel-good|sunny",
+        _v("happy", "happy|joyful|cheerful|joyous|jubilant|festive|celebratory|merry|feel-good|sunny|excited",
            "欢快|快乐|开心|愉快|喜悦|欢乐|喜庆|欢腾"),
-        _v("tense", "tense|suspenseful|suspense|anxious|tension|thriller|nervous|urgent",
+        _v("tense", "tense|suspenseful|suspense|anxious|tension|thriller|nervous|urgent|fearful",
            "紧张|悬疑|不安|焦虑|紧迫|急迫|扣人心弦"),
         _v("calm", "calm|peaceful|serene|relaxing|relaxed|tranquil|soothing|chill|chilled|meditative|restful",
            "宁静|平静|安静|舒缓|放松|祥和|恬静|安详|悠闲|轻松"),
@@ -388,7 +406,7 @@ _MUSIC: dict[str, tuple[_Value, ...]] = {
         _v("playful", "playful|whimsical|quirky|fun|silly|cheeky", "俏皮|活泼|诙谐|顽皮|调皮|可爱|轻松愉快"),
         _v("nostalgic", "nostalgic|wistful|sentimental|bittersweet|retro|reminiscent|longing",
            "怀旧|思念|怀念|追忆|回忆|惆怅"),
-        _v("dark", "dark|ominous|sinister|brooding|menacing|grim", "黑暗|阴暗|阴郁|压抑|阴森|恐怖|暗黑"),
+        _v("dark", "dark|ominous|sinister|brooding|menacing|grim|scary|horror", "黑暗|阴暗|阴郁|压抑|阴森|恐怖|暗黑"),
         _v("hopeful", "hopeful|uplifting|optimistic|inspiring|inspirational|encouraging|hope",
            "充满希望|希望|励志|振奋|鼓舞人心|温暖人心"),
         _v("dreamy", "dreamy|ethereal|dreamlike|floating|hazy", "梦幻|空灵|迷幻|朦胧"),
@@ -406,7 +424,7 @@ _MUSIC: dict[str, tuple[_Value, ...]] = {
         _v(0.9, "intense|aggressive|explosive|fierce|driving|hard-hitting", "激烈|强烈|猛烈|狂野|爆发|震撼"),
     ),
     "brightness": (
-        _v(0.15, "dark tone|dark timbre|dark sound|dark-sounding|murky", "暗淡|灰暗|音色暗|晦暗|暗色调",
+        _v(0.15, "dark tone|dark timbre|dark sound|dark-sounding|murky|muffled", "暗淡|灰暗|音色暗|晦暗|暗色调|低沉",
            say_zh="音色暗淡"),
         _v(0.3, "mellow|mellowed|soft-toned|smooth", "柔和|醇厚|圆润|醇美", say_zh="音色柔和"),
         _v(0.4, "warm|warmth|warm tone|warm-sounding", "温暖|暖色调|温润", say_zh="音色温暖"),
@@ -506,7 +524,9 @@ _ZH_EDGE = frozenset("里上中下内也都就对给让有为这那名首段一�
 INSTRUMENT_FAMILY = {
     "guzheng": "harp", "guqin": "harp", "pipa": "guitar", "erhu": "violin", "dizi": "flute",
     "ukulele": "guitar", "electric piano": "piano", "viola": "violin", "horn": "brass", "trumpet": "brass",
-    "marimba": "bells", "accordion": "organ", "electric guitar": "guitar", "choir": "pad",
+    "marimba": "bells", "accordion": "organ", "electric guitar": "guitar", "choir": "pad", "xiao": "flute",
+    "koto": "harp", "banjo": "guitar", "mandolin": "guitar", "lute": "guitar", "recorder": "flute",
+    "pan flute": "flute", "whistle": "flute", "trombone": "brass", "tuba": "brass", "timpani": "percussion",
 }
 
 _TABLES: dict[str, dict[str, tuple[_Value, ...]]] = {"speech": _SPEECH, "music": _MUSIC, "sound": _SOUND}
@@ -584,7 +604,10 @@ def _rule(pattern: str, read: Callable[[re.Match], dict | None], flags: int = re
     return _NumberRule(re.compile(pattern, flags), read)
 
 
-_EN_TONIC = r"(?<![A-Za-z])(?P<t>[A-G])(?:(?P<acc>\s*[#♯b♭])|[\s\-]+(?P<sf>(?i:sharp|flat)))?(?![A-Za-z0-9#♯])"
+def _en_tonic(letters: str) -> str:
+    """A tonic letter from `letters`, then an optional sharp/flat sign or word."""
+    return (r"(?<![A-Za-z])(?P<t>[" + letters + r"])(?:(?P<acc>\s*[#♯b♭])|[\s\-]+(?P<sf>(?i:sharp|flat)))?"
+            r"(?![A-Za-z0-9#♯])")
 
 
 def _signed_in(field: str, lo: float, hi: float) -> Callable[[re.Match], dict | None]:
@@ -644,9 +667,10 @@ _NUMBER_RULES: dict[str, tuple[_NumberRule, ...]] = {
         _rule(r"\b(?:bpm|tempo)\s*(?:of|:|=|at|around|about|~)?\s*(?P<n>" + _UNUM + r")(?![\w.%])", _TEMPO),
         _rule(r"每分钟\s*(?P<n>" + _UNUM + r")\s*拍", _TEMPO),
         _rule(r"(?P<n>" + _UNUM + r")\s*拍\s*(?:每分钟|/\s*分钟?)", _TEMPO),
-        # Key: the tonic must be a capital letter, so the article in "a minor key" stays an article.
-        _rule(_EN_TONIC + r"[\s\-]*(?P<mode>(?i:major|minor))(?![A-Za-z])", _key_en, flags=0),
-        _rule(r"(?i:\bkey\s+of\s+)" + _EN_TONIC, _key_en, flags=0),
+        _rule(r"(?<![\d.])(?P<n>\d{2,3}(?:\.\d+)?)\s*拍", _TEMPO),  # "128拍": a count this size is a tempo
+        # Key: a lower-case "a" is the article in "a minor key"; every other letter names a tonic in either case.
+        _rule(_en_tonic("A-Gb-g") + r"[\s\-]*(?P<mode>(?i:major|minor))(?![A-Za-z])", _key_en, flags=0),
+        _rule(r"(?i:\bkey\s+of\s+)" + _en_tonic("A-Ga-g"), _key_en, flags=0),
         _rule(r"(?<![A-Za-z])(?P<pre>升|降)?\s*(?P<t>[A-Ga-g])\s*(?P<acc>[#♯b♭])?\s*(?P<mode>大调|小调|调)", _key_zh,
               flags=0),
         _rule(r"\benergy\s*(?:level)?" + _FRACTION, _fraction_in("energy")),

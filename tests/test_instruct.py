@@ -79,7 +79,7 @@ EN_CASES = [
      {"mood": "epic", "genre": "cinematic", "key": "Bb", "mode": "major", "energy": 0.9, "instruments": ["choir"]},
      []),
     ("music", "a gentle, romantic waltz in a minor key, adagio",
-     {"energy": 0.3, "mood": "romantic", "mode": "minor", "key": None, "tempo_bpm": 66.0}, ["waltz"]),
+     {"energy": 0.3, "mood": "romantic", "genre": "waltz", "mode": "minor", "key": None, "tempo_bpm": 66.0}, []),
     ("music", "happy electronic music, very fast, high energy, very bright, with male vocals",
      {"mood": "happy", "genre": "electronic", "tempo_bpm": 150.0, "energy": 0.8, "brightness": 0.95,
       "vocals": "male"}, []),

@@ -12,7 +12,8 @@ from scipy import signal
 
 from engine import analysis
 from engine.backends.base import BackendError, Cancelled, CancelToken, ClipRequest, MusicModel
-from engine.backends.offline.music import SynthComposer, keyword_attributes
+from engine.backends.offline.music import SynthComposer
+from engine.backends.offline.music.spec import attributes_from_text
 
 SR = 44100
 
@@ -190,8 +191,8 @@ def test_parameters_record_what_was_resolved(composer):
 
 
 def test_keyword_read_when_attributes_are_empty(composer):
-    assert keyword_attributes("悲伤的钢琴")["mood"] == "sad"
-    assert keyword_attributes("happy upbeat guitar, 128 bpm")["tempo_bpm"] == 128
+    assert attributes_from_text("悲伤的钢琴")["mood"] == "sad"
+    assert attributes_from_text("happy upbeat guitar, 128 bpm")["tempo_bpm"] == 128
     clip = _music(composer, 12.0, seed=3, caption="悲伤的钢琴曲")
     assert clip.parameters["attributes_from"] == "keywords"
     assert clip.parameters["instruments"] == ["piano"]
