@@ -171,7 +171,7 @@ def run(update_readme: bool = False) -> str:
         del r300, res300, regen  # regen's closure holds the renderer (its take cache and mix buffers)
         gc.collect()
         # the first mix right after rendering goes into fresh buffers (their page faults included); then the
-        # remix the app runs after each edit: Renderer.mix() (layout, active takes, mix, master) into its
+        # remix the app runs after each edit: Studio.mix() (layout, active takes, mix, master) into its
         # warm buffers
         r600, _, _, _, cold, res600 = _render_story(session, STORY_600, tmp / "s600")
         del res600

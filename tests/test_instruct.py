@@ -249,7 +249,7 @@ def test_stop_words_and_empty_text_give_nothing():
 
 def _every_single_value():
     for kind in I.KINDS:
-        model = I._MODELS[kind]
+        model = I.MODELS[kind]
         for field, pairs in I.choices(kind, "en").items():
             for _, value in pairs:
                 if field == "key":
@@ -281,7 +281,7 @@ def _random_attrs(kind: str, rng: random.Random):
                 fields[field] = rng.choice(pairs)[1]
     if kind == "sound" and rng.random() < 0.7:
         fields["source"] = rng.choice(["rain", "footsteps on gravel", "雷声", "dog barking", "滴水", "wind"])
-    return I._MODELS[kind](**fields)
+    return I.MODELS[kind](**fields)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -379,7 +379,7 @@ def test_vocabulary_shape():
     assert "source" not in I.vocabulary("sound", "en")  # free text, no dropdown
     for kind in I.KINDS:
         for words in I.vocabulary(kind, "zh").values():
-            assert all(not w.isascii() for w in words if w not in I._TONICS)
+            assert all(not w.isascii() for w in words if w not in I.TONICS)
     assert I.instrument_family("guzheng") == "harp" and I.instrument_family("piano") == "piano"
 
 

@@ -7,6 +7,7 @@ chunking of long clips, retries and provenance; backends only synthesise.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -53,6 +54,21 @@ class Capabilities:
     channels: int  # 1 or 2
     controls: tuple[str, ...] = ()  # attribute names the backend honours, e.g. ("pace", "pitch")
     licence: str = ""  # shown next to the model in UI and README
+
+    def clip_seconds(self, request: "ClipRequest") -> float:
+        """The length a fixed-length request asks for, after checking the request is one this backend makes and
+        within what one call can make (the renderer chunks longer clips; a direct caller must split them)."""
+        if request.kind not in self.kinds:
+            raise BackendError(f"{self.name} makes {' and '.join(self.kinds)}, not {request.kind!r}; route this "
+                               f"segment to a {request.kind} backend")
+        seconds = float(request.duration)
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise ValueError(f"a {request.kind} clip needs a duration > 0 seconds (got {request.duration!r}); set "
+                             f"the segment's duration")
+        if seconds > self.max_duration:
+            raise ValueError(f"{request.kind} duration {seconds:.1f} s is over {self.name}'s {self.max_duration:.0f} "
+                             f"s; split the segment")
+        return seconds
 
 
 # Folders inside a project where backends keep project state, and the file names they write there: the project

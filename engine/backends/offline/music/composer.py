@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.backends.base import BackendError, CancelToken, Capabilities, Clip, ClipRequest
+from engine.backends.base import CancelToken, Capabilities, Clip, ClipRequest
 from engine.backends.offline.music.composition import assign_roles, compose
 from engine.backends.offline.music.render import TARGET_LUFS, master, render_score
 from engine.backends.offline.music.spec import resolve_spec
@@ -26,15 +26,7 @@ class SynthComposer:
     )
 
     def generate(self, request: ClipRequest, cancel: CancelToken | None = None) -> Clip:
-        if request.kind != "music":
-            raise BackendError(f"synth-composer makes music, not {request.kind!r}; route this segment to a "
-                               f"{request.kind} backend")
-        duration = float(request.duration)
-        if not duration > 0:
-            raise ValueError("music needs a duration > 0 seconds; set the segment's duration")
-        if duration > self.capabilities.max_duration:
-            raise ValueError(f"music duration {duration:.0f} s exceeds {self.capabilities.max_duration:.0f} s; "
-                             f"split the segment")
+        duration = self.capabilities.clip_seconds(request)
         sr = SAMPLE_RATE
         spec, source = resolve_spec(request)
         score = compose(spec, duration, int(request.seed))

@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 
 from engine import qa_signal
-from engine.backends.base import BackendError, CancelToken, Capabilities, Clip, ClipRequest
+from engine.backends.base import CancelToken, Capabilities, Clip, ClipRequest
 from engine.backends.offline.sound.dsp.kernels import fade_edges
 from engine.backends.offline.sound.dsp.level import limit, measure, target_loudness
 from engine.backends.offline.sound.dsp.rates import F32, SR
@@ -44,15 +44,7 @@ class ProceduralSound:
     )
 
     def generate(self, request: ClipRequest, cancel: CancelToken | None = None) -> Clip:
-        if request.kind != "sound":
-            raise BackendError(f"procedural-sound makes sound clips, not {request.kind!r}; route it to a "
-                               f"{request.kind} backend")
-        duration = float(request.duration)
-        if not math.isfinite(duration) or duration <= 0:
-            raise ValueError(f"sound clip duration must be a positive number of seconds, got {request.duration!r}")
-        if duration > self.capabilities.max_duration:
-            raise ValueError(f"sound clip duration {duration:.1f} s is over this backend's "
-                             f"{self.capabilities.max_duration:.0f} s; split the segment")
+        duration = self.capabilities.clip_seconds(request)
         n = max(1, int(round(duration * SR)))
         attrs = dict(request.attributes or {})
         warnings: list[str] = []
