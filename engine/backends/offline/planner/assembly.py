@@ -67,7 +67,9 @@ def _story_order(draft: Draft) -> list[tuple[str, object]]:
     for scene in draft.scenes:
         if not scene.clips:
             continue
-        if any(c.kind != "music" for c in scene.clips) or scene.ambient or scene.weather or scene.place:
+        # an ambience bed only where the instruction says where or when (or what is heard throughout): a scene
+        # nobody placed gets no invented breeze
+        if scene.ambient or scene.weather or scene.place or scene.time or scene.indoor:
             ordered.append(("bed", scene))
         ordered += [("clip", c) for c in scene.clips]
     ordered += [("clip", c) for c in draft.ending]

@@ -1,5 +1,6 @@
-"""Extra sound beats for a scene that must last longer than its events: sounds that recur there (its place's
-beats, its continuous sources, one-shots that naturally repeat), cycled so nothing repeats before the rest.
+"""Extra sound beats for a scene that must last longer than its events: sounds that recur there (the beats of the
+place the instruction names, the continuous sources it asks for, one-shots that naturally repeat), cycled so
+nothing repeats before the rest. A scene nobody placed gets none: no invented breeze, birds or crickets.
 """
 
 from __future__ import annotations
@@ -12,22 +13,9 @@ from .wording import as_sentence
 
 Beat = tuple[str, str, bool]  # (English, Chinese, one-shot)
 
-_GENERIC_BEATS: dict[bool, list[Beat]] = {  # by indoor
-    False: [("a soft breeze passes", "一阵微风轻轻吹过", False), ("a distant bird calls", "远处传来一声鸟鸣", True),
-            ("leaves stir in a gust of wind", "一阵风吹过，树叶簌簌作响", False),
-            ("distant, indistinct sounds drift by", "远处传来模糊的声响", False)],
-    True: [("floorboards creak in the next room", "隔壁房间的地板吱吱作响", False),
-           ("a clock ticks on the wall", "墙上的时钟滴答作响", False),
-           ("the house settles with a soft creak", "房子发出轻微的吱嘎声", False),
-           ("a chair creaks as someone shifts", "有人挪了挪身子，椅子吱呀作响", True)],
-}
-_NIGHT_BEATS: list[Beat] = [("crickets chirp in the dark", "黑暗中蟋蟀鸣叫", False),
-                            ("an owl calls far away", "远处一只猫头鹰在叫", True)]
-
-
 def insert_beats(draft: Draft, scene: Scene, count: int) -> None:
     """Spread `count` beats evenly between the scene's clips, the least-heard sound first."""
-    pool = _beat_pool(scene)
+    pool = beat_pool(scene)
     draft.rng.shuffle(pool)
 
     def plain_caption(beat: Beat) -> str:
@@ -56,10 +44,11 @@ def insert_beats(draft: Draft, scene: Scene, count: int) -> None:
         scene.clips.insert(position + offset, clip)
 
 
-def _beat_pool(scene: Scene) -> list[Beat]:
+def beat_pool(scene: Scene) -> list[Beat]:
     """Sounds that can recur in a scene: its place's beats, its continuous sources and one-shots that
     naturally repeat (gulls, hooves, thunder). Single events (a door, a kettle) are not repeated."""
     pool: list[Beat] = []
+    # an indoor cue with no named place ("inside", "by the fire", "屋里") is a room of a house
     setting = SETTING_BY_KEY.get(scene.place or "") or (SETTING_BY_KEY["house"] if scene.indoor else None)
     if setting:
         pool += [(en, zh, False) for en, zh in setting.beats]
@@ -71,10 +60,6 @@ def _beat_pool(scene: Scene) -> list[Beat]:
         for trigger, en, zh in sound.variants:
             if trigger is None and en not in scene.heard:
                 pool.append((en, zh, sound.one_shot))
-    if len(pool) < 2:
-        pool += [b for b in _GENERIC_BEATS[scene.indoor] if b not in pool]
-        if scene.time in ("night", "evening") and not scene.indoor:
-            pool += _NIGHT_BEATS
     return pool
 
 

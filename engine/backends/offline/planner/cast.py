@@ -20,6 +20,7 @@ from engine.plan import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
 from .draft import Clip
+from .names import name_gender
 from .wording import EN_STOP, capitalise, words
 
 
@@ -102,17 +103,12 @@ ROLES: list[Role] = [
     Role(("wife",), ("妻子",), "female", "adult", "Wife", "妻子", None),
 ]
 EN_ROLE = {w: i for i, r in enumerate(ROLES) for w in r.en}
+_ZH_ROLE_WORDS = {w for r in ROLES for w in r.zh}
 ZH_ROLE = sorted(((w, i) for i, r in enumerate(ROLES) for w in r.zh), key=lambda t: -len(t[0]))
 _EN_PLURAL = {"men", "women", "children", "people", "fishermen", "kids", "friends", "soldiers", "sailors", "vendors",
               "villagers", "guards", "pirates", "students", "boys", "girls", "merchants", "sellers", "knights",
               "armies", "crowds", "townsfolk", "folks", "passengers", "workers", "they"}
 
-FEMALE_NAMES = {"anna", "alice", "mary", "emma", "lily", "sarah", "sophie", "lucy", "kate", "jane", "grace", "mia",
-                "olivia", "emily", "rose", "eva", "nina", "julia", "laura", "maria", "linda", "amy", "ella", "zoe",
-                "hannah", "clara", "elena", "sofia", "chloe", "ruby", "alice", "wendy", "susan", "helen", "mei"}
-MALE_NAMES = {"tom", "jack", "john", "peter", "max", "james", "david", "leo", "ben", "mike", "paul", "mark", "luke",
-              "noah", "oliver", "harry", "henry", "george", "sam", "adam", "daniel", "thomas", "william", "robert",
-              "arthur", "oscar", "felix", "hugo", "li", "wei", "ming", "bob", "joe", "tim", "ethan", "lucas"}
 _ZH_FEMALE_CHARS = "红丽美芳娜婷花玲梅兰雪琳燕霞静敏慧莉"
 _ZH_MALE_CHARS = "明刚强伟军勇龙杰涛斌磊鹏飞虎"
 _ZH_ADVERBS = ("轻轻|慢慢|悄悄|大声|小声|低声|轻声|高兴|开心|难过|伤心|生气|愤怒|温柔|平静|兴奋|激动|紧张|害怕|急忙|缓缓|默默|"
@@ -145,19 +141,45 @@ _INSTRUCT_VALUES = {"quiet": ("volume", -6.0), "loud": ("volume", 6.0),
                     "slow": ("pace", 0.75), "fast": ("pace", 1.3)}
 
 
+# Voice words engine.instruct does not map to an attribute but a voice model (or a person) understands; they are
+# kept as written so the speaker sounds as asked.
+_TIMBRE_WORDS = ("raspy husky hoarse gravelly gruff croaky croaking breathy nasal smoky silky velvety thin reedy "
+                 "rich mellow crisp scratchy throaty quavering wavering lilting sing-song metallic tinny muffled "
+                 "slurred drawling sweet sharp icy dry rough booming deep low-pitched high-pitched squeaky shrill "
+                 "沙哑 嘶哑 低沉 浑厚 磁性 尖细 尖利 清脆 清亮 洪亮 发抖 甜美 稚嫩 苍老 粗犷 粗哑 气声 鼻音 慵懒 含糊 "
+                 "干涩 轻柔").split()
+
+
+@functools.cache
+def _voice_word_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Every word engine.instruct reads as a speech emotion, style, pace, volume or pitch, plus the timbre words:
+    (English as whole words, Chinese as written), longest first."""
+    from engine.instruct.tables import TABLES
+
+    en, zh = set(), set()
+    for attribute, values in TABLES["speech"].items():
+        if attribute in ("gender", "age", "accent"):
+            continue
+        for v in values:
+            en.update(w for w in v.en if w)
+            zh.update(w for w in v.zh if w)
+    for w in _TIMBRE_WORDS:
+        (zh if CJK.search(w) else en).add(w)
+    alt = lambda ws: "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True))  # noqa: E731
+    return re.compile(rf"(?<![\w-])(?:{alt(en)})(?![\w-])", re.I), re.compile(alt(zh))
+
+
 def voice_words(text: str) -> list[str]:
-    """Delivery keys for the voice words engine.instruct reads in `text` ("sadly", "慢慢"): the emotion, then
-    'quiet'/'loud' and 'slow'/'fast'."""
-    return _voice_keys(instruct.parse_speech(text))
-
-
-def _voice_keys(attrs: instruct.SpeechAttributes) -> list[str]:
-    keys = [attrs.emotion] if attrs.emotion else []
-    if attrs.volume:
-        keys.append("quiet" if attrs.volume < 0 else "loud")
-    if attrs.pace is not None and attrs.pace != 1.0:
-        keys.append("slow" if attrs.pace < 1.0 else "fast")
-    return keys
+    """The voice words of `text` as written ("raspy", "nervously", "in a warm voice" → "warm", 沙哑, 低声), in
+    order, each as a delivery entry "~word" (the line's instruction and the voice keep them verbatim)."""
+    en, zh = _voice_word_patterns()
+    found = [m.group(0).lower() for m in en.finditer(text)] + [m.group(0) for m in zh.finditer(text)]
+    found = [w for w in found if w not in EN_ROLE and w not in _ZH_ROLE_WORDS]  # "narrator" is who, not how
+    out: list[str] = []
+    for w in found:
+        if f"~{w}" not in out and not any(w in o for o in out):
+            out.append(f"~{w}")
+    return out
 
 
 @functools.cache
@@ -167,6 +189,8 @@ def _instruct_words(language: str) -> dict[tuple[str, object], str]:
 
 
 def _delivery_words(key: str, language: str) -> str | None:
+    if key.startswith("~"):  # a voice word as the instruction wrote it
+        return key[1:]
     if key in _MANNERS:
         return _MANNERS[key][1 if language == "zh" else 0]
     return _instruct_words(language).get(_INSTRUCT_VALUES.get(key, ("emotion", key)))
@@ -209,8 +233,7 @@ def _read_person_en(phrase: str) -> Person | None:
     head = lowered[-1]
     if head in _EN_PLURAL or (head.endswith("s") and head[:-1] in EN_ROLE and head not in EN_ROLE):
         return Person(capitalise(lowered[-1]), lowered[-1], plural=True)
-    voice = instruct.parse_speech(phrase)
-    delivery, age = _voice_keys(voice), voice.age
+    delivery, age = voice_words(phrase), instruct.parse_speech(phrase).age
     role = None
     for i in range(len(lowered) - 1, -1, -1):
         for span in (2, 1):
@@ -223,13 +246,13 @@ def _read_person_en(phrase: str) -> Person | None:
     # a proper name wins over a role word ("her friend Tom"), except a capital that only starts the sentence
     for i in range(len(original) - 1, -1, -1):
         w = original[i]
-        known = w.lower() in FEMALE_NAMES or w.lower() in MALE_NAMES
+        known = name_gender(w) is not None
         if i == 0 and role is not None and not known:
             continue
         if (w[0].isupper() and w.lower() not in EN_ROLE and w.lower() not in EN_STOP and w.lower() not in
                 ("old", "young", "little", "a", "an", "the", "his", "her", "my", "our", "their", "mr", "mrs", "ms")
                 and not voice_words(w)):
-            g = "female" if w.lower() in FEMALE_NAMES else "male" if w.lower() in MALE_NAMES else None
+            g = name_gender(w)
             if i > 0 and original[i - 1].lower() in ("mr", "mrs", "ms", "miss", "uncle", "aunt", "grandpa", "grandma"):
                 prev = original[i - 1].lower()
                 g = g or ("male" if prev in ("mr", "uncle", "grandpa") else "female")
@@ -237,8 +260,8 @@ def _read_person_en(phrase: str) -> Person | None:
             return Person(w, w, gender=g, age=age, delivery=delivery)
     if role is not None:
         person = role_person(role, delivery)
-        if age:
-            person.age = age
+        person.age = age or person.age
+        person.gender = person.gender or instruct.parse_speech(phrase).gender  # "a female narrator"
         return person
     return None
 
@@ -253,8 +276,8 @@ def _read_person_zh(phrase: str) -> Person | None:
     if not phrase or len(phrase) > 8:
         return None
     # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
-    voice = instruct.parse_speech(re.sub("老师|老板", "", phrase))
-    delivery, age = _voice_keys(voice), voice.age
+    unaged = re.sub("老师|老板", "", phrase)
+    delivery, age = voice_words(unaged), instruct.parse_speech(unaged).age
     if phrase in ("他", "她"):
         return Person("", "", pronoun="he" if phrase == "他" else "she")
     if phrase in ("我", "我们"):
@@ -266,8 +289,8 @@ def _read_person_zh(phrase: str) -> Person | None:
             person = role_person(i, delivery)
             if len(phrase) <= 5:
                 person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
-            if age:
-                person.age = age
+            person.age = age or person.age
+            person.gender = person.gender or instruct.parse_speech(unaged).gender  # "女声旁白"
             return person
     if len(phrase) <= 4 and CJK.fullmatch(phrase[0]):
         g = ("female" if any(c in _ZH_FEMALE_CHARS for c in phrase[1:]) else
@@ -281,13 +304,15 @@ def names_a_person(body: str, language: str) -> bool:
     if language == "zh":
         return any(w in body for w, _ in ZH_ROLE) or bool(re.search(r"[他她]", body))
     first = [w.lower() for w in words(body)[:5]]
-    return any(w in EN_ROLE or w in ("he", "she") or w in FEMALE_NAMES or w in MALE_NAMES for w in first)
+    return any(w in EN_ROLE or w in ("he", "she") or name_gender(w) is not None for w in first)
 
 
 def person_phrase(person: Person, language: str) -> str:
     """Who speaks, as a voice description: "an elderly man", "一个小女孩"."""
     if person.name_en == "Narrator":
-        return "一位平静的成年旁白" if language == "zh" else "a calm adult narrator"
+        who_zh = {"male": "男声", "female": "女声"}.get(person.gender or "", "成年")
+        who_en = {"male": "male", "female": "female"}.get(person.gender or "", "adult")
+        return f"一位平静的{who_zh}旁白" if language == "zh" else f"a calm {who_en} narrator"
     if person.name_en == "Robot":
         return "一个机器人" if language == "zh" else "a robot"
     if person.name_en == "Ghost":
@@ -307,12 +332,12 @@ def person_phrase(person: Person, language: str) -> str:
 
 
 def delivery_phrase(keys: list[str], language: str) -> str:
-    """The first three distinct delivery keys in words: "calm storytelling voice, sad"."""
+    """The first five distinct delivery keys in words: "calm storytelling voice, raspy, sadly"."""
     seen: list[str] = []
     for k in keys:
         if k and _delivery_words(k, language) and k not in seen:
             seen.append(k)
-    phrases = [_delivery_words(k, language) for k in seen[:3]]
+    phrases = [_delivery_words(k, language) for k in seen[:5]]
     return ("，" if language == "zh" else ", ").join(phrases)
 
 
@@ -334,6 +359,8 @@ class Cast:
 
     def join(self, person: Person) -> str:
         """Register (or find) the character a person is, and return its name."""
+        if person.pronoun == "last":  # "Says, '…'", "温柔地说：" — the person just named speaks
+            return self.mentioned[-1] if self.mentioned else self.narrator()
         if person.pronoun:
             want = "male" if person.pronoun == "he" else "female"
             for name in reversed(self.mentioned):
@@ -394,7 +421,7 @@ class Cast:
                 person.delivery + [d for d in delivery if d == "story"]
             how = delivery_phrase(lasting, self.language)
             member.voice = person_phrase(person, self.language) + (("，" if zh else ", ") + how if how else "")
-        pace = 1.0
+        pace = instruct.parse_speech(" ".join(k[1:] for k in keys if k.startswith("~"))).pace or 1.0
         for k in keys:
             pace *= _PACE.get(k, 1.0)
         how = delivery_phrase(keys, self.language)
@@ -409,12 +436,31 @@ class Cast:
                     character=name, instruction=how, pace=pace, quoted=quoted, written=written)
 
 
+def someone_or_the_last(phrase: str, language: str) -> Person | None:
+    """The person a phrase before a speech verb names; a phrase with no one in it ("Says,", "温柔地说") means the
+    person just named."""
+    person = read_person(phrase, language)
+    if person is not None:
+        return person
+    if language == "zh":
+        rest = re.sub(rf"(?:{_ZH_ADVERBS})(?:地|着)?|[地着了又也就便还都再在正，,：:\s]", "", phrase)
+        empty = not rest
+    else:
+        empty = not [w for w in words(phrase) if w.lower() not in EN_STOP and not voice_words(w)
+                     and not w.lower().endswith("ly")]
+    return Person("", "", pronoun="last") if empty else None
+
+
 def note_subject(cast: Cast, body: str, reading_language: str) -> None:
     """Someone making a sound ('A detective knocks') may be 'he' or 'she' in the next sentence."""
     if reading_language == "zh":
         head = body[:8]
         hit = next(((w, i) for w, i in ZH_ROLE if w in head), None)
         person = role_person(hit[1], []) if hit else None
+        if person is None and head[:1] in ("他", "她"):
+            person = Person("", "", pronoun="he" if head[0] == "他" else "she")
+            cast.bring_forward(cast.join(person))
+            return
     else:
         first = body.split()
         person = None

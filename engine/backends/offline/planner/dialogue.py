@@ -12,23 +12,25 @@ from typing import NamedTuple
 from engine.plan import MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
-from .cast import EN_ROLE, FEMALE_NAMES, MALE_NAMES, ZH_ROLE, Person, read_person, role_person, voice_words
+from .cast import EN_ROLE, ZH_ROLE, Person, read_person, role_person, someone_or_the_last, voice_words
+from .names import name_gender
 from .draft import Clip, Draft, StoryRequest
 from .events import split_simultaneous
 from .scenes import enter_scene
 from .sound_words import sound_hits
-from .storybank import line_topic, story_topic, tells_a_story, topic_line
+from .storybank import description_topic, line_topic, story_topic, tells_a_story, topic_line
 from .wording import EN_STOP, QUOTE_MARK, as_sentence, capitalise, speech_units, words
 
 # Speech verbs → delivery key. Verbs in _QUOTE_ONLY only count as speech when a quotation is attached.
 _EN_SAY_VERBS = [
     ("tells", "story"), ("told", "story"), ("tell", "story"), ("narrates", "story"), ("narrated", "story"),
     ("recites", "story"), ("recited", "story"), ("reads aloud", "story"),
+    ("describes", "story"), ("described", "story"), ("recounts", "story"), ("recounted", "story"),
     ("whispers", "whisper"), ("whispered", "whisper"), ("whisper", "whisper"),
     ("shouts", "shout"), ("shouted", "shout"), ("shout", "shout"), ("yells", "shout"), ("yelled", "shout"),
     ("screams", "shout"), ("screamed", "shout"), ("cries out", "shout"), ("cried out", "shout"),
     ("calls out", "shout"), ("called out", "shout"), ("exclaims", "excited"), ("exclaimed", "excited"),
-    ("asks", "curious"), ("asked", "curious"), ("ask", "curious"), ("wonders", "curious"),
+    ("asks", ""), ("asked", ""), ("ask", ""), ("wonders", "curious"),
     ("announces", "announce"), ("announced", "announce"), ("counts down", "announce"), ("counted down", "announce"),
     ("explains", "explain"), ("explained", "explain"), ("murmurs", "mumble"), ("murmured", "mumble"),
     ("mutters", "mumble"), ("muttered", "mumble"), ("warns", "urgent"), ("warned", "urgent"),
@@ -38,18 +40,51 @@ _EN_SAY_VERBS = [
     ("calls", "shout"), ("called", "shout"), ("adds", ""), ("added", ""), ("continues", ""), ("continued", ""),
     ("sighs", "tired"), ("sighed", "tired"), ("sobs", "sad"), ("laughs", "happy"), ("cries", "sad"),
 ]
+_DESCRIBE_VERBS = {"describes", "described", "recounts", "recounted", "描述", "描绘", "介绍"}
+# Verbs that report a voice, not speech, unless a quotation is attached ("Ben chuckles." is a chuckle).
+_EN_QUOTE_VERBS = [
+    ("giggles", "happy"), ("giggled", "happy"), ("chuckles", "happy"), ("chuckled", "happy"), ("laughed", "happy"),
+    ("grins", "happy"), ("grinned", "happy"), ("smiles", "happy"), ("smiled", "happy"), ("beams", "happy"),
+    ("teases", "happy"), ("teased", "happy"), ("jokes", "happy"), ("joked", "happy"), ("cheers", "excited"),
+    ("cheered", "excited"), ("squeals", "excited"), ("squealed", "excited"), ("gushes", "excited"),
+    ("mumbles", "mumble"), ("mumbled", "mumble"), ("grumbles", "angry"), ("grumbled", "angry"),
+    ("snaps", "angry"), ("snapped", "angry"), ("hisses", "angry"), ("hissed", "angry"), ("growls", "angry"),
+    ("growled", "angry"), ("snarls", "angry"), ("snarled", "angry"), ("barks", "shout"), ("barked", "shout"),
+    ("bellows", "shout"), ("bellowed", "shout"), ("roars", "shout"), ("roared", "shout"), ("hollers", "shout"),
+    ("hollered", "shout"), ("sobbed", "sad"), ("wails", "sad"), ("wailed", "sad"), ("whines", "sad"),
+    ("whined", "sad"), ("sniffles", "sad"), ("sniffled", "sad"), ("cried", "sad"), ("gasps", "surprised"),
+    ("gasped", "surprised"), ("stammers", "fearful"), ("stammered", "fearful"), ("stutters", "fearful"),
+    ("stuttered", "fearful"), ("whimpers", "fearful"), ("whimpered", "fearful"), ("breathes", "whisper"),
+    ("breathed", "whisper"), ("coos", "tender"), ("cooed", "tender"), ("murmur", "mumble"), ("pants", "tired"),
+    ("panted", "tired"), ("groans", "tired"), ("groaned", "tired"), ("yawns", "tired"), ("yawned", "tired"),
+    ("insists", ""), ("insisted", ""), ("protests", ""), ("protested", ""), ("admits", ""), ("admitted", ""),
+    ("agrees", ""), ("agreed", ""), ("interrupts", ""), ("interrupted", ""), ("repeats", ""), ("repeated", ""),
+    ("offers", ""), ("offered", ""), ("suggests", ""), ("suggested", ""), ("declares", "announce"),
+    ("declared", "announce"), ("remarks", ""), ("remarked", ""), ("notes", ""), ("noted", ""), ("retorts", ""),
+    ("retorted", ""), ("promises", ""), ("promised", ""), ("reminds", ""), ("reminded", ""), ("assures", ""),
+    ("assured", ""), ("urges", "urgent"), ("urged", "urgent"), ("demands", "angry"), ("demanded", "angry"),
+    ("orders", "shout"), ("ordered", "shout"), ("commands", "shout"), ("commanded", "shout"), ("begins", ""),
+    ("began", ""), ("starts", ""), ("started", ""), ("goes on", ""), ("went on", ""), ("chimes in", ""),
+    ("chimed in", ""), ("pipes up", ""), ("piped up", ""), ("blurts", "excited"), ("blurted", "excited"),
+]
+_EN_SAY_VERBS += _EN_QUOTE_VERBS
 _QUOTE_ONLY = {"calls", "called", "adds", "added", "continues", "continued", "sighs", "sighed", "sobs", "laughs", "cries",
-               "wonders", "ask"}
+               "wonders", "ask"} | {v for v, _ in _EN_QUOTE_VERBS}
 EN_SAY = re.compile(r"\b(" + "|".join(sorted((re.escape(v) for v, _ in _EN_SAY_VERBS), key=len, reverse=True)) + r")\b",
                     re.I)
 _EN_SAY_DELIVERY = dict(_EN_SAY_VERBS)
 _ZH_SAY_VERBS = [
     ("讲故事", "story"), ("讲述", "story"), ("讲了", "story"), ("讲", "story"), ("朗读", "story"), ("念道", ""),
+    ("描述", "story"), ("描绘", "story"), ("介绍", "story"),
     ("低声说", "whisper"), ("轻声说", "whisper"), ("低语", "whisper"), ("耳语", "whisper"), ("悄悄说", "whisper"),
     ("大喊", "shout"), ("喊道", "shout"), ("叫道", "shout"), ("大叫", "shout"), ("尖叫", "shout"), ("喊", "shout"),
-    ("问道", "curious"), ("问", "curious"), ("宣布", "announce"), ("广播", "announce"), ("倒数", "announce"),
+    ("问道", ""), ("问", ""), ("宣布", "announce"), ("广播", "announce"), ("倒数", "announce"),
     ("嘀咕", "mumble"), ("念叨", "mumble"), ("叮嘱", "tender"), ("嘱咐", "tender"), ("命令", "shout"),
     ("告诉", ""), ("回答", ""), ("答道", ""), ("说道", ""), ("说", ""), ("叹道", "tired"),
+    ("嘟囔", "mumble"), ("嘟哝", "mumble"), ("咕哝", "mumble"), ("嘟嚷", "mumble"), ("喃喃", "mumble"),
+    ("笑道", "happy"), ("哭道", "sad"), ("吼道", "shout"), ("怒道", "angry"), ("骂道", "angry"), ("嚷道", "shout"),
+    ("惊呼", "surprised"), ("欢呼", "excited"), ("应道", ""), ("回应", ""), ("补充道", ""), ("提醒", ""),
+    ("抱怨", "angry"), ("感叹", ""), ("低声道", "whisper"), ("轻声道", "whisper"), ("小声道", "whisper"),
 ]
 _ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
 _ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?!题|明|服)")
@@ -94,7 +129,7 @@ def _listener(after: str, language: str) -> tuple[Person | None, str]:
         if word.lower() in EN_ROLE and word.lower() not in ("someone", "somebody"):
             return role_person(EN_ROLE[word.lower()], []), after[m.end(2):]
         if word[0].isupper() and word.lower() not in EN_STOP and not m.group(1) and word != "-":
-            g = "female" if word.lower() in FEMALE_NAMES else "male" if word.lower() in MALE_NAMES else None
+            g = name_gender(word)
             return Person(word, word, gender=g), after[m.end(2):]
     return None, after
 
@@ -166,6 +201,8 @@ def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
 def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: str | None) -> tuple[str, str]:
     """What a character says when the instruction only reports it: (story topic, "") or ("", the line)."""
     reading, writing = draft.reading_language, draft.language
+    if verb.lower() in _DESCRIBE_VERBS:  # "a narrator describes a walk through the forest": descriptive narration
+        return "describe:" + description_topic(clause, draft.story_text, reading), ""
     if tells_a_story(clause, reading) or verb in ("讲故事", "讲述"):
         return story_topic(clause, draft.story_text, reading), ""
     topic = line_topic(clause, reading)
@@ -270,12 +307,13 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
             return None
         start = max(text.rfind("，", 0, v.start()), text.rfind("。", 0, v.start()), text.rfind(",", 0, v.start())) + 1
         parts = re.split(_ZH_TO, text[start:v.start()], maxsplit=1)
-        speaker = read_person(parts[0], "zh")
+        speaker = someone_or_the_last(parts[0], "zh")
         listener = read_person(parts[1], "zh") if len(parts) > 1 else None
         if speaker is None:
             return None
         return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
-    if len(words(after)) > 5:
+    # "calls from the porch in a warm voice, '…'": where and how may follow the verb, but not another clause
+    if len(words(after)) > 5 and (len(words(after)) > 12 or re.search(r"\b(?:and|then|while|as|but)\b|[.;!?]", after)):
         return None
     bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|[,.;!?]", text[:v.start()]))
     start = bounds[-1].end() if bounds else 0
@@ -283,7 +321,7 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
     if not words(phrase) and len(bounds) >= 1:
         start = bounds[-2].end() if len(bounds) >= 2 else 0
         phrase = text[start:bounds[-1].start()]
-    speaker = read_person(phrase, "en")
+    speaker = someone_or_the_last(phrase, "en")
     if speaker is None:
         if not words(phrase) or len(words(phrase)) > 4 or sound_hits(phrase, "en"):
             return None
@@ -335,8 +373,6 @@ def add_quote(draft: Draft, text: str, attribution: Attribution | None) -> None:
     text = re.sub(r"[,，]\s*$", "", text.strip())
     if text and text[-1].isalnum():
         text += "。" if CJK.search(text[-1:]) else "."
-    if re.search(r"[?？]\s*$", text) and "curious" not in delivery:
-        delivery.append("curious")
     if len(text) > MAX_TEXT_CHARS:
         draft.notes.append(draft.say(f"A quoted line was longer than {MAX_TEXT_CHARS} characters and was cut.",
                                      f"有一句引用的台词超过 {MAX_TEXT_CHARS} 个字符，已截断。"))

@@ -84,6 +84,7 @@ class Draft:
         self.story_text = ""
         self.weather_cleared = False  # the last clause ended the weather ("the rain stops")
         self.lead_pad = 0.0  # silence before the first clip, when a second or two is left and nothing can stretch
+        self.pause_extra = 0.0  # silence added between clips when the instruction gives too little to fill the story
 
     def say(self, en: str, zh: str) -> str:
         """The text in the plan's language."""

@@ -42,6 +42,7 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
         if hits:
             draft.recognised += 1
         return
+    note_subject(draft.cast, body, language)  # "Ben chuckles. … he says": Ben is who "he" is
     if not hits:
         if cues.setting or cues.time:
             draft.recognised += 1  # a place or a time: it shapes the scene's bed, no event of its own
@@ -52,7 +53,6 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
         scene.clips.append(clip)
         return
     draft.recognised += 1
-    note_subject(draft.cast, body, language)
     keys = tuple(k for k, _ in hits[:3])
     scene.sound_keys += [k for k in keys if k not in scene.sound_keys]
     caption = _caption(draft, body, keys, scene, cues.setting, cues.time, cues.place)
@@ -79,14 +79,16 @@ def sound_instruction(draft: Draft, body: str, scene: Scene) -> str:
     return ", ".join(parts) if draft.language == "en" else "，".join(parts)
 
 
-def _variant(draft: Draft, key: str, clause: str) -> tuple[str, str]:
-    """(English, Chinese) description of a sound: the variant the clause triggers, else a seeded default."""
+def _variant(draft: Draft, key: str, clause: str) -> tuple[str, str, bool]:
+    """(English, Chinese) description of a sound, and whether the clause triggered it: the variant the clause's
+    wording calls for, else a seeded default."""
     variants = SOUND_BY_KEY[key].variants
     for trigger, en, zh in variants:
         if trigger and re.search(trigger, clause, re.I):
-            return en, zh
+            return en, zh, True
     free = [(en, zh) for trigger, en, zh in variants if trigger is None]
-    return free[draft.rng.randrange(len(free))] if free else variants[0][1:]
+    en, zh = free[draft.rng.randrange(len(free))] if free else variants[0][1:]
+    return en, zh, False
 
 
 def _caption(draft: Draft, body: str, keys: tuple[str, ...], scene: Scene, setting: Setting | None, time: str | None,
@@ -95,12 +97,19 @@ def _caption(draft: Draft, body: str, keys: tuple[str, ...], scene: Scene, setti
     if len(keys) == 1 and keys[0] in HUMAN_SOUNDS and names_a_person(body, reading):
         if reading == writing:
             return as_sentence(body, reading)  # "A scientist laughs happily." says who laughs
-        return as_sentence(draft.say(*_variant(draft, keys[0], body)), writing)
-    descriptions: list[tuple[str, str]] = []
+        return as_sentence(draft.say(*_variant(draft, keys[0], body)[:2]), writing)
+    variants: list[tuple[str, str, bool]] = []
+    used: list[str] = []
     for k in keys:
-        if any(pattern(SOUND_BY_KEY[k].en, "", "en").search(d[0]) for d in descriptions):
+        if any(pattern(SOUND_BY_KEY[k].en, "", "en").search(v[0]) for v in variants):
             continue  # "a gentle breeze rustles through the leaves" already has the leaves
-        descriptions.append(_variant(draft, k, body))
+        variants.append(_variant(draft, k, body))
+        used.append(k)
+    if reading == writing and not all(triggered for _, _, triggered in variants):
+        # a default description of a related sound ("soft snowfall" for hail, a creaking hull for a ship's horn)
+        # would replace the asked event: the clause itself says what is heard
+        return as_sentence(body, reading)[:MAX_CAPTION_CHARS]
+    descriptions = [(en, zh) for en, zh, _ in variants]
     scene.heard.update(d[0] for d in descriptions)
     if writing == "zh":
         return as_sentence(_zh_setting_prefix(draft, body, keys, setting, time, descriptions[0][1])

@@ -10,11 +10,12 @@ import math
 from engine.plan import MAX_DURATION_S
 from engine.timing import Elastic, fit_durations
 
-from .beats import insert_beats
+from .beats import beat_pool, insert_beats
 from .draft import Clip, Draft
 from .wording import estimate_speech_seconds, shorten_line
 
 MAX_SOUND_CLIP_S = 30.0  # AudioStory's DiT renders at most 30 s per clip; longer stretches become several beats
+MAX_PAUSE_EXTRA_S = 2.5  # at most this much extra silence between clips when nothing can fill the story
 
 
 def gaps(draft: Draft, foreground: list[Clip]) -> list[float]:
@@ -26,13 +27,13 @@ def gaps(draft: Draft, foreground: list[Clip]) -> list[float]:
             continue
         previous = foreground[j - 1]
         if clip.kind == "speech" and previous.kind == "speech":
-            out.append(0.25 if previous.character == clip.character else 0.35)
+            out.append(0.25 + draft.pause_extra if previous.character == clip.character else 0.35 + draft.pause_extra)
         elif clip.kind == "speech" or previous.kind == "speech":
-            out.append(0.2)
+            out.append(0.2 + draft.pause_extra)
         elif clip in draft.ending:
-            out.append(0.3)
+            out.append(0.3 + draft.pause_extra)
         else:
-            out.append(0.0)
+            out.append(draft.pause_extra)
     return out
 
 
@@ -175,6 +176,20 @@ def _extend(draft: Draft) -> None:
             for clip in inline:
                 clip.max_s = min(float(MAX_DURATION_S), clip.max_s + deficit / len(inline))
             continue
+        scenes = [s for s in scenes if beat_pool(s)]
+        if not scenes:
+            # nothing the instruction named can recur: let the story breathe (longer pauses), never invent sounds
+            if draft.pause_extra < MAX_PAUSE_EXTRA_S and len(foreground) > 1:
+                draft.pause_extra = min(MAX_PAUSE_EXTRA_S, draft.pause_extra + deficit / (len(foreground) - 1))
+                continue
+            short = round(deficit, 1)
+            draft.notes.append(draft.say(
+                f"The instruction names about {draft.target_seconds - short:.0f} s of material for the "
+                f"{draft.target_seconds:g} s asked; nothing was invented to fill the rest. Add events or lines, or "
+                f"ask for a shorter story.",
+                f"指令中的内容约 {draft.target_seconds - short:.0f} 秒，少于要求的 {draft.target_seconds:g} 秒；没有编造内容来"
+                f"填补。可增加事件或台词，或缩短时长。"))
+            break
         # about one beat per 24 s missing, to the scenes with the most happening
         n = max(1, math.ceil(deficit / 24.0))
         weights = [len(s.clips) for s in scenes]

@@ -7,9 +7,11 @@ language; the instruction the renderer reads is written in engine.instruct's wor
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
+from engine import instruct
 from engine.plan import MAX_CAPTION_CHARS
 
 from .cast import read_person
@@ -41,7 +43,7 @@ _INSTRUMENTS = [
     MusicWord(r"acoustic guitar|guitars?", "guitar", r"吉他", "吉他"),
     MusicWord(r"strings", "strings", r"(?<!管)弦乐", "弦乐"),
     MusicWord(r"orchestra\w*|symphon\w*", "orchestral", r"管弦|交响", "管弦乐"),
-    MusicWord(r"flutes?", "flute", r"长笛|笛子|竹笛|笛声", "笛子"), MusicWord(r"harps?", "harp", r"竖琴", "竖琴"),
+    MusicWord(r"flutes?", "flute", r"长笛|笛子|竹笛|(?<!汽)笛声", "笛子"), MusicWord(r"harps?", "harp", r"竖琴", "竖琴"),
     MusicWord(r"choir|chorus", "choir", r"合唱", "合唱"), MusicWord(r"organ", "organ", r"管风琴", "管风琴"),
     MusicWord(r"saxophone|sax", "saxophone", r"萨克斯", "萨克斯"), MusicWord(r"trumpets?", "trumpet", r"小号", "小号"),
     MusicWord(r"synth\w*", "synthesizer", r"合成器", "电子合成器"),
@@ -96,13 +98,38 @@ _MUSIC_BED = re.compile(r"\b(?:throughout|in the background|background|underneat
                         r"the whole time|accompan\w+|all the while)\b|背景|全程|贯穿|始终|伴随|一直", re.I)
 
 
+_BPM_NUMBER = re.compile(r"\d+\s*(?:bpm|beats? (?:per|a) minute)|每分钟\s*\d+\s*拍|\d+\s*拍", re.I)
+
+
+def asked_music(text: str) -> instruct.MusicAttributes:
+    """What a music request asks for in engine.instruct's words (genre, instruments, BPM, key, mode, mood…), without
+    the words it did not understand."""
+    return instruct.parse_music(text).model_copy(update={"unknown": []})
+
+
+def music_details_only(clause: str, language: str) -> bool:
+    """A clause that only adds to a music request ("每分钟70拍", "D小调", "at 85 BPM", "in a minor key"): it names
+    a tempo, key, mode or mood and nothing that sounds or speaks."""
+    if (ZH_MUSIC if language == "zh" else EN_MUSIC).search(clause):
+        return False  # a music request of its own
+    asked = instruct.parse_music(clause)
+    if not (asked.tempo_bpm or asked.key or asked.mode or asked.mood or asked.genre or asked.instruments):
+        return False
+    leftover = "".join(asked.unknown)
+    return not sound_hits(clause, language) and len(re.sub(r"\W", "", leftover)) <= 2
+
+
 def find_music(draft: Draft, body: str) -> tuple[str, str] | None:
     """(the music clause, sounds heard at the same time) when the clause asks for music, else None."""
     language = draft.reading_language
     main, tail = split_simultaneous(body, language)
     found = ZH_MUSIC.findall(main) if language == "zh" else EN_MUSIC.findall(main)
     if not found:
-        return None
+        # no music word, but a genre, a key or a number of beats per minute is a music request too
+        asked = asked_music(main)
+        if not (asked.genre or asked.key or _BPM_NUMBER.search(main)):
+            return None
+        found = [asked.genre or ""]
     singing_only = all(re.fullmatch(r"sings?|singing|sang|唱着|唱起|歌声", f, re.I) for f in found)
     if singing_only and any(k in ANIMALS for k, _ in sound_hits(main, language)):
         return None  # "birds sing" is birdsong
@@ -152,6 +179,12 @@ def _describe(draft: Draft, text: str) -> tuple[str, str]:
             found.append((m.start(), word.name_en, word.name_zh))
     instruments = [(en, zh) for _, en, zh in sorted(found)][:3]
     genre = next(((g.name_en, g.name_zh) for g in _GENRES if pattern(g.en, g.zh, language).search(text)), None)
+    asked = asked_music(text)
+    named = _display_words("instruments")
+    if asked.instruments and {named[i][0] for i in asked.instruments} != {en for en, _ in instruments}:
+        instruments = [named[i] for i in asked.instruments][:3]  # "electric piano" is not a piano
+    if asked.genre and genre is None:
+        genre = _display_words("genre")[asked.genre]
     tempo = next((key for key, pat in (_TEMPO_ZH if zh_in else _TEMPO_EN) if pattern(pat, pat, language).search(text)),
                  None)
     mood = _MOOD_BY_KEY[moods[0][0]] if moods else None
@@ -195,4 +228,32 @@ def _describe(draft: Draft, text: str) -> tuple[str, str]:
         phrase = f"{head} {body}{noun}".strip()
         article = "" if phrase.endswith("music") else ("an " if phrase[0] in "aeiou" else "a ")
         caption = as_sentence(article + phrase, "en")
+    # what was asked wins over the planner's defaults (an asked BPM, key or genre is the music's); written in
+    # engine.instruct's words so the composer reads exactly these values back
+    resolved = instruct.merge(instruct.parse_music(instruction).model_copy(update={"unknown": []}), asked)
+    instruction = instruct.compose_music(resolved, draft.language)
+    caption = _with_asked_details(caption, asked, draft.language)
     return caption[:MAX_CAPTION_CHARS], instruction[:MAX_CAPTION_CHARS]
+
+
+@functools.cache
+def _display_words(attribute: str) -> dict[str, tuple[str, str]]:
+    """engine.instruct's value → (English, Chinese) display word, for one music attribute."""
+    en = {v: w for w, v in instruct.choices("music", "en")[attribute]}
+    zh = {v: w for w, v in instruct.choices("music", "zh")[attribute]}
+    return {v: (en[v], zh.get(v, en[v])) for v in en}
+
+
+def _with_asked_details(caption: str, asked: instruct.MusicAttributes, language: str) -> str:
+    """The caption, plus the asked tempo, key and genre when it does not say them yet."""
+    zh = language == "zh"
+    details = []
+    if asked.tempo_bpm and f"{asked.tempo_bpm:g}" not in caption:
+        details.append(f"每分钟{asked.tempo_bpm:g}拍" if zh else f"{asked.tempo_bpm:g} BPM")
+    if asked.key:
+        mode = {"major": "大调", "minor": "小调"}.get(asked.mode or "", "调") if zh else f" {asked.mode or 'key'}"
+        details.append(f"{asked.key}{mode}" if zh else f"in {asked.key}{mode}")
+    if not details:
+        return caption
+    body = caption.rstrip("。.")
+    return (body + "，" + "，".join(details) + "。") if zh else (body + ", " + ", ".join(details) + ".")

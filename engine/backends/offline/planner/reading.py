@@ -12,7 +12,7 @@ from engine.text import CJK, CJK_CLASS
 from .dialogue import EN_SAY, add_quote, add_reported_speech, attribute_quotes, find_reported_speech
 from .draft import Clip, Draft, Scene
 from .events import add_sound, sound_instruction
-from .music_cues import EN_MUSIC, add_music, find_music
+from .music_cues import EN_MUSIC, add_music, asked_music, find_music, music_details_only
 from .scenes import SETTINGS
 from .sound_words import sound_hits
 from .wording import EN_CONNECT, EN_STOP, QUOTE_MARK, ZH_CONNECT, as_sentence, earliest, hide_quotes, words
@@ -35,10 +35,32 @@ def read_story(draft: Draft, story: str) -> None:
                 if quote is not None:
                     add_quote(draft, quote, attribution)
         else:
-            for clause in split_clauses(sentence, draft.reading_language):
+            for clause in _join_music_details(split_clauses(sentence, draft.reading_language), draft):
                 _read_clause(draft, clause)
     if draft.recognised == 0:
         _narrate(draft, story)
+
+
+def _join_music_details(clauses: list[str], draft: Draft) -> list[str]:
+    """"一段钢琴曲，每分钟70拍，D小调": the clauses that only add a tempo, key or mood join the music clause before
+    them (or after, when the details come first), so they are read as the music's and never as sounds."""
+    language = draft.reading_language
+    out: list[str] = []
+    pending: list[str] = []
+    sep = "，" if language == "zh" else ", "
+    for clause in clauses:
+        if music_details_only(clause, language):
+            if out and find_music(draft, out[-1]):
+                out[-1] += sep + clause
+            else:
+                pending.append(clause)
+            continue
+        if pending and find_music(draft, clause):
+            clause = sep.join(pending + [clause])
+            pending = []
+        out += pending + [clause]
+        pending = []
+    return out + pending
 
 
 def _script_lines(draft: Draft, text: str) -> str:
@@ -127,7 +149,7 @@ def _read_clause(draft: Draft, clause: str) -> None:
         return
     parts = re.split(r"\s+and\s+", body) if english else [body]
     if len(parts) > 1 and EN_MUSIC.search(body) and any(
-            sound_hits(p, "en") and not EN_MUSIC.search(p) for p in parts):
+            sound_hits(p, "en") and not EN_MUSIC.search(p) and not asked_music(p).instruments for p in parts):
         # "coins jingle and a flute melody drifts": a sound and a piece of music, one after the other
         connector = clause[:len(clause) - len(body)]
         for p in parts:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .descriptions import DESCRIPTION_TOPICS, DESCRIPTIONS
 from .draft import Clip, Draft
 from .wording import estimate_speech_seconds, pattern
 
@@ -192,8 +193,34 @@ def write_told_stories(draft: Draft) -> None:
         f"{'、'.join(tellers_named)}的台词由规划器从故事库中选写，可随意修改。"))
 
 
+def description_topic(clause: str, story: str, language: str) -> str:
+    """The place a narrator describes: the earliest topic word in the clause, else in the whole story, else a walk."""
+    for text in (clause, story):
+        hits = [(m.start(), topic) for topic, en, zh in DESCRIPTION_TOPICS
+                if (m := pattern(en, zh, language).search(text))]
+        if hits:
+            return min(hits)[1]
+    return "walk"
+
+
+def _description_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
+    """The place's descriptive lines in order, as many as fit in `seconds` (at least three)."""
+    lines: list[str] = []
+    total = 0.0
+    for pair in DESCRIPTIONS[topic]:
+        line = draft.say(*pair)
+        d = estimate_speech_seconds(line, 0.95) + 0.3
+        if len(lines) >= 3 and total + d > seconds:
+            break
+        lines.append(line)
+        total += d
+    return lines
+
+
 def _story_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
     """Lines from the topic's stories first, then the others (seeded order), until `seconds` are filled."""
+    if topic.startswith("describe:"):
+        return _description_lines(draft, topic.removeprefix("describe:"), seconds)
     first = list(_STORIES.get(topic, []))
     generic = [] if topic == "generic" else list(_STORIES["generic"])
     others = [b for t, banks in _STORIES.items() if t not in (topic, "generic") for b in banks]

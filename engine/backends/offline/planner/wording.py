@@ -26,7 +26,11 @@ ZH_CONNECT = re.compile(r"^(?:然后|接着|随后|之后|紧接着|后来|最�
 # While a story is cut into sentences and clauses, each quotation waits behind a private-use marker, so the
 # punctuation inside it cannot cut the story.
 QUOTE_MARK = re.compile("\uE000(\\d+)\uE001")
-_QUOTATION = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
+# Every way people quote a line: straight and curly double quotes, corner brackets, and single quotes — straight
+# or curly — which open after a non-letter and close before one, so apostrophes inside (don't, it's, Tom's) and
+# before (Tom's dog) never open or close a quotation.
+_QUOTATION = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』|‘((?:[^’\n]|’(?=[A-Za-z]))+)’'
+                        r"|(?<![A-Za-z0-9])'(?=\S)((?:[^'\n]|'(?=[A-Za-z]))+?)(?<=\S)'(?![A-Za-z0-9])")
 
 
 def hide_quotes(text: str, quotes: list[str]) -> str:
