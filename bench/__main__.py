@@ -1,4 +1,4 @@
-"""python -m bench speed|quality|gpu [--update-readme] [quality options]"""
+"""python -m bench speed|quality|understanding|gpu [--update-readme] [options]"""
 
 import argparse
 import sys
@@ -8,7 +8,7 @@ from . import quality, speed
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("what", choices=["speed", "quality", "gpu"])
+    ap.add_argument("what", choices=["speed", "quality", "understanding", "gpu"])
     ap.add_argument("--update-readme", action="store_true", help="replace the table in README.md")
     q = ap.add_argument_group("quality")
     q.add_argument("--quick", action="store_true", help="3 short stories and a small control sweep (~1 min)")
@@ -17,7 +17,19 @@ def main() -> None:
     q.add_argument("--limit", type=int, help="at most this many stories of the chosen set")
     q.add_argument("--auto-retake", type=int, default=2, help="retakes per failing clip (0: check only)")
     q.add_argument("--no-asr", action="store_true", help="skip the Whisper round-trip")
+    u = ap.add_argument_group("understanding")
+    u.add_argument("--set", default="test", choices=["test", "dev"], help="held-out prompts (default) or the tuning set")
+    u.add_argument("--planners", default="rules", help="comma-separated: rules, local, server (side by side)")
+    u.add_argument("--misses", action="store_true", help="list every missed item (dev set only: the test set stays "
+                                                         "unseen by whoever tunes the planner)")
     a = ap.parse_args()
+    if a.what == "understanding":
+        from . import understanding
+
+        if a.misses and a.set != "dev":
+            ap.error("--misses is for the dev set; the test set's misses are not for tuning")
+        print(understanding.run(a.set, a.planners.split(","), a.update_readme, a.misses))
+        return
     if a.what == "gpu":  # full-size random-weight models on a CUDA GPU (bench/gpu.py)
         from . import gpu
 

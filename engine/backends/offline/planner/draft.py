@@ -79,6 +79,7 @@ class Draft:
         self.intro: list[Clip] = []
         self.ending: list[Clip] = []
         self.music_beds: list[tuple[str, str]] = []  # (caption, instruction) of music under everything
+        self.asked_music: list = []  # engine.instruct.MusicAttributes each music request states (the hard facts)
         self.quotes: list[str] = []  # quoted lines, hidden behind markers while the story is read
         self.recognised = 0  # clauses understood (sound, speech or music)
         self.story_text = ""

@@ -139,6 +139,7 @@ def find_music(draft: Draft, body: str) -> tuple[str, str] | None:
 def add_music(draft: Draft, clause: str, main: str) -> None:
     """Place the music `main` describes; `clause` (with its connectors) says where it goes."""
     caption, instruction = _describe(draft, main)
+    draft.asked_music.append(asked_music(main))
     if _MUSIC_BED.search(clause):
         draft.music_beds.append((caption, instruction))
         return
