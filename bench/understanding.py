@@ -62,6 +62,8 @@ def _speaker_matches(character: str | None, expected: str | None) -> bool:
     if a == b or a in b or b in a:
         return True
     head_a, head_b = a.split()[-1], b.split()[-1]
+    if re.search(r"[\u3400-\u9fff]", a + b):  # a Chinese role is its last two characters (年轻导游 ~ 女导游)
+        head_a, head_b = head_a[-2:], head_b[-2:]
     return head_a == head_b or head_a in b or head_b in a
 
 

@@ -21,6 +21,7 @@ from engine.text import CJK, CJK_CLASS
 
 from .draft import Clip
 from .names import name_gender
+from .sound_words import sound_hits
 from .wording import EN_STOP, capitalise, words
 
 
@@ -100,6 +101,11 @@ ROLES: list[Role] = [
     Role(("traveller", "traveler"), ("旅人", "旅行者"), None, "adult", "Traveller", "旅人", None),
     Role(("villager",), ("村民",), None, "adult", "Villager", "村民", None),
     Role(("husband",), ("丈夫",), "male", "adult", "Husband", "丈夫", None),
+    Role(("landlady", "shopkeeper's wife"), ("老板娘",), "female", "adult", "Landlady", "老板娘", None),
+    Role(("professor",), ("教授",), None, "adult", "Professor", "教授", None),
+    Role(("guide", "tour guide"), ("导游",), None, "adult", "Guide", "导游", None),
+    Role(("protagonist", "hero", "heroine"), ("主人公", "主角"), None, None, "Protagonist", "主人公", None),
+    Role(("singer",), ("歌手",), None, "adult", "Singer", "歌手", None),
     Role(("wife",), ("妻子",), "female", "adult", "Wife", "妻子", None),
 ]
 EN_ROLE = {w: i for i, r in enumerate(ROLES) for w in r.en}
@@ -117,7 +123,7 @@ _ZH_ADVERBS = ("轻轻|慢慢|悄悄|大声|小声|低声|轻声|高兴|开心|�
 # How a speech verb or a role delivers a line: manner key → (English, Chinese) words that engine.instruct reads
 # back as a style or emotion.
 _MANNERS = {
-    "story": ("calm storytelling voice", "平静的讲故事语气"),
+    "story": ("storytelling voice", "讲故事的语气"),
     "narration": ("narration", "旁白语气"),
     "whisper": ("whispering", "低声耳语"),
     "shout": ("shouting loudly", "大声喊叫"),
@@ -259,11 +265,32 @@ def _read_person_en(phrase: str) -> Person | None:
                 w = f"{original[i - 1].rstrip('.')}. {w}" if prev in ("mr", "mrs", "ms") else f"{original[i - 1]} {w}"
             return Person(w, w, gender=g, age=age, delivery=delivery)
     if role is not None:
-        person = role_person(role, delivery)
+        person = role_person(role, delivery + _descriptors(original, lowered))
         person.age = age or person.age
         person.gender = person.gender or instruct.parse_speech(phrase).gender  # "a female narrator"
         return person
     return None
+
+
+_PLAIN_WORDS = {"a", "an", "the", "his", "her", "their", "my", "our", "your", "this", "that", "old", "young",
+                "little", "male", "female", "elderly", "older", "middle-aged", "teenage", "small", "big", "one"}
+
+
+def _descriptors(original: list[str], lowered: list[str]) -> list[str]:
+    """The words before a role noun that describe the person ("a warm, slightly amused male narrator" → warm,
+    slightly amused), as written; gender, age and articles are who they are, not how they sound."""
+    head = next((i for i in range(len(lowered) - 1, -1, -1) if lowered[i] in EN_ROLE), len(lowered))
+    out, pending = [], ""
+    for w, low in zip(original[:head], lowered[:head]):
+        if low in _PLAIN_WORDS or low in EN_ROLE or low in EN_STOP:
+            pending = ""
+            continue
+        if low.endswith("ly"):
+            pending = f"{pending} {w}".strip()
+            continue
+        out.append(f"~{(pending + ' ' + w).strip()}")
+        pending = ""
+    return out
 
 
 def _read_person_zh(phrase: str) -> Person | None:
@@ -271,6 +298,7 @@ def _read_person_zh(phrase: str) -> Person | None:
     for _ in range(3):
         phrase = re.sub(r"(?:一边|突然|又|也|就|便|还|都|再|在|正在)$", "", phrase)
         phrase = re.sub(r"(?:" + _ZH_ADVERBS + r")(?:地|着)?$", "", phrase)
+        phrase = _without_manner(phrase)
         phrase = re.sub(rf"[{CJK_CLASS}](?:着)$", "", phrase) if len(phrase) > 3 else phrase
     phrase = phrase.strip("，,：: ")
     if not phrase or len(phrase) > 8:
@@ -287,6 +315,16 @@ def _read_person_zh(phrase: str) -> Person | None:
     for w, i in ZH_ROLE:
         if w in phrase:
             person = role_person(i, delivery)
+            named = phrase[phrase.index(w) + len(w):]
+            if len(named) > 3 and named[2] in _ZH_ACTION_STARTS:
+                named = named[:2]  # "女儿小桃跑进来": the name stops where the action starts
+            elif len(named) > 3 and named[3] in _ZH_ACTION_STARTS:
+                named = named[:3]
+            if 2 <= len(named) <= 3 and CJK.fullmatch(named[0]) and not any(r in named for r, _ in ZH_ROLE):
+                person.name_zh = person.name_en = named  # "女儿小桃": the role tells who, the name is what she is called
+                person.age = age or person.age
+                person.gender = person.gender or instruct.parse_speech(unaged).gender
+                return person
             if len(phrase) <= 5:
                 person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
             person.age = age or person.age
@@ -297,6 +335,80 @@ def _read_person_zh(phrase: str) -> Person | None:
              "male" if any(c in _ZH_MALE_CHARS for c in phrase[1:]) else None)
         return Person(phrase, phrase, gender=g, age=age, delivery=delivery)
     return None
+
+
+_EN_NOUN_PHRASE_END = re.compile(r"\s+(?:in|with|on|at|from|of|by|near|behind|beside|inside|outside|across|into|who|"
+                                 r"that|which|wearing|holding|standing|sitting|leaning|over|under|through|to|for|"
+                                 r"warms up|says|asks|calls|reads)\b.*$", re.I)
+_EN_PREPOSITION_START = re.compile(r"\s*(?:with|in|on|at|from|of|by|near|under|over|through|into|across|behind|"
+                                   r"beside|like|as|for|to|without)\b", re.I)
+_EN_DETERMINERS = {"a", "an", "the", "his", "her", "their", "my", "our", "your", "this", "that", "one", "two",
+                   "some", "another"}
+_ZH_FEMALE_MARKS = "女娘妈姐妹婆嫂姨奶姑媳妞"
+_ZH_ACTION_STARTS = set("跑走站坐转回进出笑哭拿看听喊叫说在从向对把被一又也就还都突忽便正边轻低大小慢快")
+_ZH_MALE_MARKS = "男爷叔伯哥弟爹夫公舅"
+
+
+def _without_manner(phrase: str) -> str:
+    """"主人公小林迷迷糊糊地" → "主人公小林": a manner adverb in 地 at the end, the longest that leaves someone."""
+    if phrase.endswith("地"):
+        for n in (4, 3, 2):
+            if len(phrase) - n - 1 >= 2 and CJK.fullmatch(phrase[-n - 1]):
+                return phrase[:-n - 1]
+    return phrase
+
+
+def person_in(phrase: str, language: str) -> Person | None:
+    """Who a phrase before a speech verb or a colon names: a known role or name (read_person), else any noun phrase
+    that reads as someone ("a husky-voiced jazz singer in her fifties" → Jazz Singer, "一个六十多岁的老教授" → 老教授),
+    with the gender and age the phrase states."""
+    if language != "zh" and _EN_PREPOSITION_START.match(phrase):
+        return None  # "with a Scottish burr" says how someone sounds, not who
+    core = phrase if language == "zh" else _EN_NOUN_PHRASE_END.sub("", phrase)  # "… with a Texas drawl" is not a name
+    person = read_person(core, language) or (_someone_zh(phrase) if language == "zh" else _someone_en(phrase))
+    if person is not None and person.gender is None and language != "zh":
+        person.gender = ("female" if re.search(r"\b(?:she|her|herself)\b", phrase, re.I) else
+                         "male" if re.search(r"\b(?:he|his|him|himself)\b", phrase, re.I) else None)
+    return person
+
+
+def _someone_en(phrase: str) -> Person | None:
+    text = re.sub(r"^\s*(?:and|then|while|as|but|so|now|suddenly|finally)\b\s*", "", phrase.strip(), flags=re.I)
+    core = _EN_NOUN_PHRASE_END.sub("", text)
+    if sound_hits(core, "en"):
+        return None  # "a dog barks" is a sound, not a speaker
+    tokens = words(core)
+    if not tokens or len(tokens) > 6 or tokens[-1].lower().endswith(("ing", "ed")):
+        return None
+    determined = tokens[0].lower() in _EN_DETERMINERS or tokens[0][0].isupper()
+    if not determined and not re.search(r"(?:er|or|ist|ian|ant|ent|man|woman)$", tokens[-1].lower()):
+        return None  # "steady and slow" describes someone; "fast-talking auctioneer" is someone
+    kept = [w for w in tokens if w.lower() not in _EN_DETERMINERS and "-" not in w and w.lower() not in EN_STOP
+            and not voice_words(w) and not w.lower().endswith("ly") and instruct.parse_speech(w).age is None]
+    if not kept:
+        return None
+    head = " ".join(kept[-2:])
+    voice = instruct.parse_speech(text)
+    gender = voice.gender or ("female" if re.search(r"\b(?:she|her|herself)\b", text, re.I) else
+                              "male" if re.search(r"\b(?:he|his|him|himself)\b", text, re.I) else None)
+    name = " ".join(w[:1].upper() + w[1:] for w in head.split())
+    return Person(name, name, gender=gender, age=voice.age, delivery=voice_words(text))
+
+
+def _someone_zh(phrase: str) -> Person | None:
+    text = re.sub(r"^(?:一位|一个|一名|那位|这位|那个|这个|两位|几位)", "", phrase.strip(" ，,：:"))
+    if sound_hits(text, "zh") or "地" in text or re.match(r"[不没很太略有非十用]", text) or \
+            re.search(r"(?:语气|声音|口吻|嗓音|语调)$", text):
+        return None  # a sound, or how something is done (不紧不慢地…), not someone
+    head = text.split("的")[-1] if "的" in text else text
+    head = _without_manner(re.sub(r"(?:在|对着|朝着|向着)[^，,]*$", "", head))
+    if (not 2 <= len(head) <= 5 or not CJK.fullmatch(head[0]) or not CJK.fullmatch(head[-1])
+            or head[-1] in "地着了得" or voice_words(head)):
+        return None
+    voice = instruct.parse_speech(re.sub("老师|老板", "", text))
+    gender = voice.gender or ("female" if any(c in _ZH_FEMALE_MARKS for c in head) else
+                              "male" if any(c in _ZH_MALE_MARKS for c in head) else None)
+    return Person(head, head, gender=gender, age=voice.age, delivery=voice_words(text))
 
 
 def names_a_person(body: str, language: str) -> bool:
@@ -312,7 +424,9 @@ def person_phrase(person: Person, language: str) -> str:
     if person.name_en == "Narrator":
         who_zh = {"male": "男声", "female": "女声"}.get(person.gender or "", "成年")
         who_en = {"male": "male", "female": "female"}.get(person.gender or "", "adult")
-        return f"一位平静的{who_zh}旁白" if language == "zh" else f"a calm {who_en} narrator"
+        calm = not person.delivery  # a narrator is calm unless the instruction says how they sound
+        return (f"一位{'平静的' if calm else ''}{who_zh}旁白" if language == "zh" else
+                f"a {'calm ' if calm else ''}{who_en} narrator")
     if person.name_en == "Robot":
         return "一个机器人" if language == "zh" else "a robot"
     if person.name_en == "Ghost":

@@ -12,20 +12,21 @@ from typing import NamedTuple
 from engine.plan import MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
-from .cast import EN_ROLE, ZH_ROLE, Person, read_person, role_person, someone_or_the_last, voice_words
+from .cast import EN_ROLE, ZH_ROLE, Person, person_in, read_person, role_person, someone_or_the_last, voice_words
 from .names import name_gender
 from .draft import Clip, Draft, StoryRequest
 from .events import split_simultaneous
 from .scenes import enter_scene
 from .sound_words import sound_hits
 from .storybank import description_topic, line_topic, story_topic, tells_a_story, topic_line
-from .wording import EN_STOP, QUOTE_MARK, as_sentence, capitalise, speech_units, words
+from .wording import EN_STOP, QUOTE_MARK, as_sentence, speech_units, words
 
 # Speech verbs → delivery key. Verbs in _QUOTE_ONLY only count as speech when a quotation is attached.
 _EN_SAY_VERBS = [
     ("tells", "story"), ("told", "story"), ("tell", "story"), ("narrates", "story"), ("narrated", "story"),
     ("recites", "story"), ("recited", "story"), ("reads aloud", "story"),
     ("describes", "story"), ("described", "story"), ("recounts", "story"), ("recounted", "story"),
+    ("describe", "story"), ("narrate", "story"), ("reads", "story"), ("read", "story"),
     ("whispers", "whisper"), ("whispered", "whisper"), ("whisper", "whisper"),
     ("shouts", "shout"), ("shouted", "shout"), ("shout", "shout"), ("yells", "shout"), ("yelled", "shout"),
     ("screams", "shout"), ("screamed", "shout"), ("cries out", "shout"), ("cried out", "shout"),
@@ -40,7 +41,7 @@ _EN_SAY_VERBS = [
     ("calls", "shout"), ("called", "shout"), ("adds", ""), ("added", ""), ("continues", ""), ("continued", ""),
     ("sighs", "tired"), ("sighed", "tired"), ("sobs", "sad"), ("laughs", "happy"), ("cries", "sad"),
 ]
-_DESCRIBE_VERBS = {"describes", "described", "recounts", "recounted", "描述", "描绘", "介绍"}
+_DESCRIBE_VERBS = {"describes", "described", "describe", "recounts", "recounted", "描述", "描绘", "介绍"}
 # Verbs that report a voice, not speech, unless a quotation is attached ("Ben chuckles." is a chuckle).
 _EN_QUOTE_VERBS = [
     ("giggles", "happy"), ("giggled", "happy"), ("chuckles", "happy"), ("chuckled", "happy"), ("laughed", "happy"),
@@ -81,13 +82,13 @@ _ZH_SAY_VERBS = [
     ("问道", ""), ("问", ""), ("宣布", "announce"), ("广播", "announce"), ("倒数", "announce"),
     ("嘀咕", "mumble"), ("念叨", "mumble"), ("叮嘱", "tender"), ("嘱咐", "tender"), ("命令", "shout"),
     ("告诉", ""), ("回答", ""), ("答道", ""), ("说道", ""), ("说", ""), ("叹道", "tired"),
-    ("嘟囔", "mumble"), ("嘟哝", "mumble"), ("咕哝", "mumble"), ("嘟嚷", "mumble"), ("喃喃", "mumble"),
+    ("大吼", "shout"), ("怒吼", "shout"), ("嘟囔", "mumble"), ("嘟哝", "mumble"), ("咕哝", "mumble"), ("嘟嚷", "mumble"), ("喃喃", "mumble"),
     ("笑道", "happy"), ("哭道", "sad"), ("吼道", "shout"), ("怒道", "angry"), ("骂道", "angry"), ("嚷道", "shout"),
     ("惊呼", "surprised"), ("欢呼", "excited"), ("应道", ""), ("回应", ""), ("补充道", ""), ("提醒", ""),
     ("抱怨", "angry"), ("感叹", ""), ("低声道", "whisper"), ("轻声道", "whisper"), ("小声道", "whisper"),
 ]
 _ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
-_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?!题|明|服)")
+_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?:道|着)?(?!题|明|服)")
 _ZH_SAY_DELIVERY = dict(_ZH_SAY_VERBS)
 _ZH_NOT_SAY_BEFORE = "小传据听演"  # 小说, 传说, 据说, 听说, 演讲 are not someone speaking
 # "给孙子讲", "对她说": the listener follows one of these before the verb; in reported speech "和" does too
@@ -171,13 +172,25 @@ def find_reported_speech(draft: Draft, body: str) -> ReportedSpeech | None:
             lead, pre = pre[:bounds[-1].start()], pre[bounds[-1].end():]
         speaker_phrase = pre
         listener = None
-    speaker = read_person(speaker_phrase, language)
+    speaker = person_in(speaker_phrase, language) or _manner_only(speaker_phrase, language)
     if speaker is None or speaker.plural:
         return None
     rest = after
     if listener is None:
         listener, rest = _listener(after, language)
     return ReportedSpeech(main, tail, lead, m.group(1), rest, speaker, listener)
+
+
+def _manner_only(phrase: str, language: str) -> Person | None:
+    """"慢慢讲述…", "用轻松的语气给游客介绍…", "then slowly describes…": no one named, only how — the person just
+    named is the speaker."""
+    if language == "zh":
+        rest = re.sub(r"用[^，,]*?(?:语气|声音|口吻)|慢慢|缓缓|轻轻|轻声|低声|大声|然后|接着|又|再|便|就|[地着]", "", phrase)
+        empty = not rest.strip(" ，,")
+    else:
+        empty = not [w for w in words(phrase) if w.lower() not in EN_STOP and not w.lower().endswith("ly")
+                     and not voice_words(w)]
+    return Person("", "", pronoun="last") if empty else None
 
 
 def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
@@ -294,41 +307,118 @@ def attribute_quotes(draft: Draft, sentence: str) -> list[tuple[str, str | None,
     return pieces
 
 
+_CHUNK_BREAK = re.compile(r"[,，、;；:：]|\s+—\s+")
+_CHUNK_BREAK_EN = re.compile(r"[,;:]|\s+—\s+|\s(?:and|as|while|then|when|but)\s", re.I)
+_MANNER_ZH = re.compile(r"语气|声音|嗓音|口吻|地$|着$|带着|略带|用")
+
+
 def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None:
-    """Speaker introducing the next quotation: 'Anna says,' / '小明说：'; with where the attribution starts."""
-    text = piece.rstrip(" ,:：—-\t")
+    """Who introduces the next quotation, and where that introduction starts in `piece`: 'Anna says,',
+    'a young woman, breathless and panicking:', '一个六十多岁的老教授，声音浑厚、略带沙哑，不紧不慢地说：'. The
+    speaker is the nearest phrase before the speech verb (or the colon) that names someone, across the commas of
+    what describes them; those descriptions are how the line is said, kept in the instruction's words."""
+    text = piece.rstrip(" \t")
+    colon = bool(re.search(r"[:：]\s*$", text))
+    text = text.rstrip(" ,，:：—-\t")
+    verb = _closing_verb(text, language)
+    if verb is None and not colon:
+        return None
+    end = verb.start() if verb else len(text)
+    splitter = _CHUNK_BREAK if language == "zh" else _CHUNK_BREAK_EN
+    separators = list(splitter.finditer(text, 0, end))
+    starts = [0] + [m.end() for m in separators]
+    stops = [m.start() for m in separators] + [end]
+    chunks = list(zip(starts, stops))
+    found = None
+    for i in range(len(chunks) - 1, max(-1, len(chunks) - 6), -1):
+        start, stop = chunks[i]
+        person = person_in(text[start:stop], language)
+        if person is not None and not person.plural:
+            found = (i, person)
+            break
+        if sound_hits(text[start:stop], language) or _scene_words(text[start:stop], language):
+            break  # an event or a place before the speaker: the introduction does not reach further back
+    if found is None:
+        if verb is None:
+            return None  # "② 中间：", "Scene:": a colon with nobody before it
+        start = chunks[-1][0]
+        person = someone_or_the_last(text[start:end], language)
+        if person is None:
+            return None
+        found = (len(chunks) - 1, person)
+    index, speaker = found
+    while index > 0 and _describes_a_voice(text[chunks[index - 1][0]:chunks[index - 1][1]], language):
+        index -= 1  # "A tired, husky-voiced jazz singer": the words before the speaker describe them too
+    start = chunks[index][0]
+    descriptions = [text[a:b].strip(" ,，、") for a, b in chunks[index:] if a != chunks[found[0]][0]]
+    descriptions += _manner_of(text[chunks[found[0]][0]:chunks[found[0]][1]], language)
+    if verb is not None:
+        descriptions.append(text[verb.end():])
+    listener = None
+    if verb is not None and language != "zh":
+        listener, _ = _listener(text[verb.end():], language)
+    delivery = ([_delivery_of(verb.group(1), language)] if verb else []) + _description_words(descriptions, language)
+    return Attribution(speaker, verb.group(1) if verb else "", listener, delivery), start
+
+
+def _closing_verb(text: str, language: str) -> re.Match | None:
+    """The speech verb that introduces what follows: the last one, with at most a short phrase after it ("calls
+    from the porch in a warm voice")."""
     verbs = say_verbs(text, language)
     if not verbs:
         return None
     v = verbs[-1]
     after = text[v.end():]
     if language == "zh":
-        if len(after.strip()) > 6:
-            return None
-        start = max(text.rfind("，", 0, v.start()), text.rfind("。", 0, v.start()), text.rfind(",", 0, v.start())) + 1
-        parts = re.split(_ZH_TO, text[start:v.start()], maxsplit=1)
-        speaker = someone_or_the_last(parts[0], "zh")
-        listener = read_person(parts[1], "zh") if len(parts) > 1 else None
-        if speaker is None:
-            return None
-        return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
-    # "calls from the porch in a warm voice, '…'": where and how may follow the verb, but not another clause
-    if len(words(after)) > 5 and (len(words(after)) > 12 or re.search(r"\b(?:and|then|while|as|but)\b|[.;!?]", after)):
-        return None
-    bounds = list(re.finditer(r"\s(?:and|as|while|then|when)\s|[,.;!?]", text[:v.start()]))
-    start = bounds[-1].end() if bounds else 0
-    phrase = text[start:v.start()]
-    if not words(phrase) and len(bounds) >= 1:
-        start = bounds[-2].end() if len(bounds) >= 2 else 0
-        phrase = text[start:bounds[-1].start()]
-    speaker = someone_or_the_last(phrase, "en")
-    if speaker is None:
-        if not words(phrase) or len(words(phrase)) > 4 or sound_hits(phrase, "en"):
-            return None
-        head = words(phrase)[-1]
-        speaker = Person(capitalise(head), head)
-    listener, _ = _listener(after, language)
-    return Attribution(speaker, v.group(1), listener, voice_words(text[start:])), start
+        return v if len(after.strip()) <= 8 and not re.search(r"[。！？]", after) else None
+    n = len(words(after))
+    if n <= 5 or (n <= 12 and not re.search(r"\b(?:and|then|while|as|but)\b|[.;!?]", after)):
+        return v
+    return None
+
+
+def _scene_words(chunk: str, language: str) -> bool:
+    from .scenes import SETTINGS, TIMES
+    from .wording import earliest
+
+    return bool(earliest(SETTINGS, chunk, language) or earliest(TIMES, chunk, language))
+
+
+def _describes_a_voice(chunk: str, language: str) -> bool:
+    """A short phrase of voice or manner words ("A tired", "用很凶", "很不耐烦的语气")."""
+    if sound_hits(chunk, language) or _scene_words(chunk, language):
+        return False
+    if language == "zh":
+        return len(chunk) <= 12 and bool(voice_words(chunk) or _MANNER_ZH.search(chunk))
+    return len(words(chunk)) <= 4 and bool(voice_words(chunk))
+
+
+def _manner_of(speaker_chunk: str, language: str) -> list[str]:
+    """What the speaker's own phrase says about the voice besides who they are: "不紧不慢地在讲台上" → 不紧不慢,
+    "husky-voiced jazz singer in her fifties" → husky-voiced, in her fifties."""
+    if language == "zh":
+        m = re.search(rf"([{CJK_CLASS}]{{2,4}})地", speaker_chunk)
+        return [m.group(1)] if m else []
+    out = [w for w in words(speaker_chunk) if "-" in w or voice_words(w)]
+    m = re.search(r"\b(?:in (?:his|her|their) (?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)|"
+                  r"with an? [\w -]+? (?:accent|drawl|burr|lisp|voice))\b", speaker_chunk, re.I)
+    return out + ([m.group(0)] if m else [])
+
+
+def _description_words(descriptions: list[str], language: str) -> list[str]:
+    """The descriptions as delivery entries, verbatim ("~breathless and panicking"), without place phrases, then the
+    voice words inside them that the descriptions do not already carry."""
+    out: list[str] = []
+    for d in descriptions:
+        d = re.sub(r"^(?:and|then|an?|the)\s+(?=\w)", "", d.strip(" ,，、.。"), flags=re.I) if language != "zh" else \
+            re.sub(r"在[^，,]*?(?:上|里|中|边|旁边|前|后)|对着[^，,]*|[地着]$", "", d.strip(" ，、。"))
+        d = d.strip(" ,，、")
+        if d and not say_verbs(d, language) and f"~{d}" not in out and len(d) <= 60:
+            out.append(f"~{d}")
+    for w in voice_words(" ".join(descriptions)):
+        if not any(w[1:] in o for o in out):
+            out.append(w)
+    return out
 
 
 def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:

@@ -8,11 +8,11 @@ import re
 
 from engine.plan import MAX_CAPTION_CHARS
 
-from .cast import names_a_person, note_subject
+from .cast import names_a_person, note_subject, read_person, voice_words
 from .draft import Clip, Draft, Scene
 from .scenes import TIME_PHRASES, Setting, enter_scene, environment
 from .sound_words import HUMAN_SOUNDS, SOUND_BY_KEY, sound_hits
-from .wording import as_sentence, pattern
+from .wording import EN_STOP, as_sentence, pattern
 
 # Sounds that go on under a scene rather than happen once in it.
 _BED_CUE = re.compile(r"\b(?:throughout|in the background|all night|the whole time|all the while)\b|背景|全程|始终|一直",
@@ -44,8 +44,13 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
         return
     note_subject(draft.cast, body, language)  # "Ben chuckles. … he says": Ben is who "he" is
     if not hits:
-        if cues.setting or cues.time:
+        if (cues.setting or cues.time) and not _more_than_the_scene(draft, body):
             draft.recognised += 1  # a place or a time: it shapes the scene's bed, no event of its own
+            return
+        person = read_person(body, language)  # a known role or name, never a guess ("a parrot squawks")
+        if person is not None and not person.plural and not _more_than_the_scene(draft, body, person):
+            draft.cast.bring_forward(draft.cast.join(person))  # "请一位年轻的女导游": who speaks next, not a sound
+            draft.recognised += 1
             return
         clip = Clip("sound", scene_index, caption=as_sentence(body, language), one_shot=False, min_s=2.0, max_s=12.0,
                     weight=2.0)
@@ -61,6 +66,32 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
                 min_s=2.0, max_s=8.0 if one_shot else 28.0, weight=1.0 if one_shot else 3.0)
     clip.instruction = sound_instruction(draft, body, scene)
     scene.clips.append(clip)
+
+
+def _more_than_the_scene(draft: Draft, body: str, person=None) -> bool:
+    """Does a clause say something happens, beyond where and when (and who)? "咖啡馆里磨豆机在响" does; "In the
+    kitchen" and "an old fisherman" do not."""
+    from .scenes import SETTINGS, TIMES
+
+    rest = body
+    for rows in (SETTINGS, TIMES):
+        for row in rows:
+            rest = pattern(row.en, row.zh, draft.reading_language).sub(" ", rest)
+    if person is not None:
+        for name in (person.name_en, person.name_zh):
+            rest = rest.replace(name, " ") if name else rest
+        for w in voice_words(rest):  # "一个低沉的男声旁白": how they sound is part of who they are
+            rest = re.sub(re.escape(w[1:]), " ", rest, flags=re.I)
+        rest = re.sub(r"男声|女声|男性|女性|男|女|中年|年轻|年长|\b(?:male|female|young|old|elderly|middle-aged)\b", " ",
+                      rest, flags=re.I)
+    if draft.reading_language == "zh":
+        rest = re.sub(r"[一这那每][个位名只]|[里上中的了着在是有个位名年轻老小大请]|[^\u4e00-\u9fff]", "", rest)
+        return len(rest) >= 2
+    content = [w for w in re.findall(r"[A-Za-z]+", rest) if w.lower() not in EN_STOP
+               and w.lower() not in ("in", "at", "on", "a", "an", "the", "inside", "outside", "young", "old")]
+    if person is not None:
+        content = [w for w in content if w.lower() not in person.name_en.lower().split()]
+    return len(content) >= 2
 
 
 def sound_instruction(draft: Draft, body: str, scene: Scene) -> str:

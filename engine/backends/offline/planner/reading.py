@@ -9,7 +9,7 @@ import re
 from engine.plan import MAX_CAPTION_CHARS
 from engine.text import CJK, CJK_CLASS
 
-from .dialogue import EN_SAY, add_quote, add_reported_speech, attribute_quotes, find_reported_speech
+from .dialogue import EN_SAY, add_quote, add_reported_speech, attribute_quotes, find_reported_speech, say_verbs
 from .draft import Clip, Draft, Scene
 from .events import add_sound, sound_instruction
 from .music_cues import EN_MUSIC, add_music, asked_music, find_music, music_details_only
@@ -18,10 +18,14 @@ from .sound_words import sound_hits
 from .wording import EN_CONNECT, EN_STOP, QUOTE_MARK, ZH_CONNECT, as_sentence, earliest, hide_quotes, words
 
 # "Anna: Hello." — but not "Note: …", "Scene: …", "总时长：…" or "早上：…"
-_SCRIPT_LINE = re.compile(rf"^\s*((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){{0,2}}|[{CJK_CLASS}]{{1,4}})\s*[:：]\s*"
-                          r"([^“\"「].+)$")
-_NOT_A_SPEAKER = re.compile(r"说|道|问|喊|时长|duration|note|total|scene|setting|time|title|story|音乐|场景|"
-                            r"背景|夜|晨|早|晚|午", re.I)
+# "Anna: Hello.", "Raj (muttering): …", "奇奇（打着哈欠）：…", "王阿姨：“…”" — but not "Note: …", "Scene: …",
+# "② 中间：…" or "总时长：…"
+_SCRIPT_LINE = re.compile(rf"^\s*((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){{0,2}}|[{CJK_CLASS}]{{1,5}}|[A-Za-z][\w'-]*)"
+                          rf"\s*(?:[(（]([^)）]{{1,40}})[)）])?\s*[:：]\s*(.+)$")
+_NOT_A_SPEAKER = re.compile(r"说|道|问|喊|时长|总长|duration|note|total|scene|setting|time|title|story|sound|music|"
+                            r"length|dialogue|narration|background|音乐|场景|背景|声音|对白|旁白词|开头|中间|结尾|然后|最后|"
+                            r"备注|标题|夜|晨|早|晚|午|^ext\b|^int\b", re.I)
+_QUOTED_WHOLE = re.compile(r'^\s*["“「『‘\']\s*(.+?)\s*["”」』’\']\s*$')
 
 
 def read_story(draft: Draft, story: str) -> None:
@@ -76,11 +80,16 @@ def _script_lines(draft: Draft, text: str) -> str:
         else:
             m = _SCRIPT_LINE.match(line)
             speaker = m.group(1) if m else ""
-            if m and not _NOT_A_SPEAKER.search(speaker) and not earliest(SETTINGS, speaker, draft.reading_language):
+            if (m and not _NOT_A_SPEAKER.search(speaker) and not earliest(SETTINGS, speaker, draft.reading_language)
+                    and not say_verbs(speaker, draft.reading_language)):  # "爷爷嘟囔着：" is an attribution
+                said = m.group(3).strip()
+                whole = _QUOTED_WHOLE.match(said)
+                said = whole.group(1) if whole else said
+                manner = f" {m.group(2).strip()}" if m.group(2) else ""
                 if english:
-                    line = f"{m.group(1).strip()} says “{m.group(2).strip()}”"
+                    line = f"{m.group(1).strip()}{',' + manner + ',' if manner else ''} says “{said}”"
                 else:
-                    line = f"{m.group(1).strip()}说：“{m.group(2).strip()}”"
+                    line = f"{m.group(1).strip()}{manner.strip()}说：“{said}”"
         out.append(line)
     return "\n".join(out)
 
@@ -97,7 +106,10 @@ def split_clauses(sentence: str, language: str) -> list[str]:
     """Clauses of a sentence; a clause too weak to stand alone ("Suddenly", "At night") joins the next one."""
     english = language == "en"
     if english:
-        parts = re.split(r"[,;]|:\s|\s(?=(?:and then|then|after that|afterwards|finally|eventually|meanwhile|"
+        # "a warm, slightly amused narrator": a comma inside a noun phrase does not end a clause
+        sentence = re.sub(r"\b((?:an?|the)\s+[\w-]+(?:ful|y|ous|ish|ive|ed|ing|m)),\s+(?=[\w-]+\s+[\w-]+)", r"\1 ",
+                          sentence, flags=re.I)
+        parts = re.split(r"[,;—]|:\s|\s(?=(?:and then|then|after that|afterwards|finally|eventually|meanwhile|"
                          r"followed by)\b)|\s+followed by\s+", sentence)
     else:
         parts = re.split(r"[，,、：:]|(?=然后|接着|随后|紧接着)", sentence)
@@ -129,8 +141,10 @@ def _is_weak(clause: str, language: str) -> bool:
         body = ZH_CONNECT.sub("", clause)
         return len(CJK.findall(body)) < 2 and not sound_hits(body, "zh")
     content = [w for w in words(clause) if w.lower() not in EN_STOP]
-    return len(content) < 1 or (len(content) < 2 and not sound_hits(clause, "en")
-                                and not EN_MUSIC.search(clause) and not EN_SAY.search(clause))
+    # "Suddenly", "At night", "Later" lean on the next clause; a lone noun in a list ("pigeons") is an event
+    return len(content) < 1 or (len(content) < 2 and not sound_hits(clause, "en") and not EN_MUSIC.search(clause)
+                                and not EN_SAY.search(clause) and (content[0].lower().endswith("ly")
+                                                                   or content[0][0].isupper() or len(content[0]) <= 3))
 
 
 def _read_clause(draft: Draft, clause: str) -> None:

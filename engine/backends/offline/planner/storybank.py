@@ -183,7 +183,9 @@ def write_told_stories(draft: Draft) -> None:
     for scene, request_clip in tellers:
         request = request_clip.story
         lines = _story_lines(draft, request.topic, share)
-        replaced = _with_replies(draft, request_clip.scene, request.teller, request.listener, request.delivery, lines)
+        # a listener chimes in on a story told to them, not on a guide's or a narrator's description
+        listener = None if request.topic.startswith("describe:") else request.listener
+        replaced = _with_replies(draft, request_clip.scene, request.teller, listener, request.delivery, lines)
         index = scene.clips.index(request_clip)
         scene.clips[index:index + 1] = replaced
         written.append(request.teller)

@@ -144,7 +144,10 @@ _ZH_LEAD = re.compile(r"^\s*(?:请)?(?:生成|创作|制作|做|写|创建)(?:�
 
 
 def strip_lead(text: str, language: str) -> str:
-    """AudioStory instructions open with a lead phrase ("Develop a comprehensive audio that fully represents …")."""
+    """AudioStory instructions open with a lead phrase ("Develop a comprehensive audio that fully represents …");
+    a request for someone opens with "Have"/"Let"/"请" ("Have a warm narrator describe …")."""
+    text = re.sub(r"^\s*(?:please\s+)?(?:have|let|get)\s+(?=(?:a|an|the|some)\b)", "", text, flags=re.I)
+    text = re.sub(r"^\s*(?:请|让)(?=一位|一个|一名)", "", text)
     if language == "zh":
         m = _ZH_LEAD.match(text)
         return text[m.end():] if m and len(text) > m.end() + 2 else text
