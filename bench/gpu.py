@@ -187,6 +187,7 @@ def studio_settings(paths: dict[str, Path], voices: Path) -> dict:
 
 def bench_backends(session, only: set[str], res: Results) -> list[dict]:
     from engine.backends.base import ClipRequest
+    from engine.backends.steps import StepHook
 
     rows = res.data.setdefault("backends", [])
 
@@ -227,13 +228,17 @@ def bench_backends(session, only: set[str], res: Results) -> list[dict]:
             print(rows[-1], flush=True)
     if "planner" in only:
         with res.part("planner"):
-            planner = session.planner()
-            (_, load_s) = timed(lambda: planner.model())
+            model = session.planner().transport  # the in-process transformers model
+            (_, load_s) = timed(lambda: model.model())
             msgs = [{"role": "user", "content": STORY_60}]
             tokens = 40 if SMOKE else 700
-            planner._answer(msgs, 0, 32)  # warm-up
+
+            def answer(n):
+                return model.complete(msgs, seed=0, max_tokens=n, schema=None, hook=StepHook(None, n, "planning"))
+
+            answer(32)  # warm-up
             _peak_reset()
-            _, secs = timed(lambda: planner._answer(msgs, 0, tokens))
+            _, secs = timed(lambda: answer(tokens))
             rows.append({"backend": f"Qwen3-4B planner, {tokens} tokens", "audio_s": None,
                          "compute_s": round(secs, 3), "tokens_per_s": round(tokens / secs, 1),
                          "load_s": round(load_s, 1), **_peaks()})

@@ -16,14 +16,19 @@ from . import audio as audio_io
 from .delivery import TARGETS
 from .plan import DELIVERIES, PlanError
 from .project import ProjectError
+from .session import PLANNER_CHOICES
 from .studio import Studio, StudioError, StudioSettings
 
 EXIT_OK, EXIT_PARTIAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _studio(a, path: str | None = None) -> Studio:
+    server = {key: value for key, value in (("url", getattr(a, "planner_url", None)),
+                                            ("model", getattr(a, "planner_model", None))) if value}
     settings = StudioSettings(profile=a.profile or "auto", check=not getattr(a, "no_check", False),
-                              auto_retake=getattr(a, "retakes", 1), delivery=getattr(a, "delivery", None))
+                              auto_retake=getattr(a, "retakes", 1), delivery=getattr(a, "delivery", None),
+                              planner=getattr(a, "planner", None) or "auto",
+                              models={"roles": {"planner": server}} if server else None)
     studio = Studio(settings)
     if path is not None:
         for problem in studio.open(path):
@@ -132,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="master for this target from now on (saved in the plan; default: the plan's, podcast)")
         p.add_argument("--stems", action="store_true", help="also write <output>_stems.zip")
 
+    def planning(p):
+        p.add_argument("--planner", choices=PLANNER_CHOICES, default=None,
+                       help="who plans: rules (instant, offline), local (the LLM on this GPU) or server (an "
+                            "OpenAI-compatible LLM server); default: $AUDIOSTORY_PLANNER, else the profile's own "
+                            "planner, or the server when one is set")
+        p.add_argument("--planner-url", default=None,
+                       help="the LLM server, e.g. http://localhost:11434/v1 (Ollama); default $AUDIOSTORY_PLANNER_URL")
+        p.add_argument("--planner-model", default=None,
+                       help="the server's model, e.g. qwen3:4b; default $AUDIOSTORY_PLANNER_MODEL, else the first "
+                            "the server lists")
+
     def checks(p):
         p.add_argument("--no-check", action="store_true", help="do not check rendered clips (nor retake them)")
         p.add_argument("--retakes", type=int, default=1, help="new takes tried for a clip that fails (default 1)")
@@ -141,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=["en", "zh"], default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", default="story/plan.json", help="plan.json path or project folder")
+    planning(p)
 
     p = command("render", cmd_render, "render every dirty clip, check it, mix and master", "plan")
     mastering(p, "story.wav")
@@ -159,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", cmd_export, "mix (wav/flac/mp3/ogg), captions (srt/vtt) or project archive (zip)", "plan")
     mastering(p, required=True)
 
-    command("info", cmd_info, "profile, device, models")
+    planning(command("info", cmd_info, "profile, planner, device, models"))
     return ap
 
 

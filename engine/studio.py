@@ -34,7 +34,7 @@ from .mix import MixResult
 from .plan import Plan, Segment, Take
 from .project import Project
 from .render import Renderer
-from .session import Session
+from .session import PLANNER_CHOICES, Session
 from .timing import Timeline, layout
 
 EXPORT_KINDS = ("wav", "mp3", "flac", "ogg", "stems", "srt", "vtt", "project")
@@ -53,15 +53,20 @@ class StudioSettings:
     (0: flag it only); `check`: measure every new take at all; `asr`: let the checks listen with a recogniser
     (True: the default one, False: none, or a qa.Recognizer); `delivery`: master for this target from now on
     (saved in the plan; None keeps the plan's); `models`: the profile's model settings overridden (see
-    engine.session.Profile.settings: weights per role, steps, budget)."""
+    engine.session.Profile.settings: weights per role, steps, budget; not in the repr, as it may hold a planner
+    server's key); `planner`: which planner plans, whatever the profile ("auto", "rules", "local", "server"; see
+    engine.session)."""
     profile: str = "auto"
-    models: dict | None = None
+    models: dict | None = field(default=None, repr=False)
     check: bool = True
     auto_retake: int = 1
     asr: Any = True
     delivery: str | None = None
+    planner: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.planner not in PLANNER_CHOICES:
+            raise StudioError(f"unknown planner {self.planner!r}; choose one of {', '.join(PLANNER_CHOICES)}")
         if not isinstance(self.auto_retake, int) or self.auto_retake < 0:
             raise StudioError(f"auto_retake must be a whole number ≥ 0 (got {self.auto_retake!r})")
         if self.delivery is not None and self.delivery not in TARGETS:
@@ -146,7 +151,8 @@ class Studio:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = Session(self.settings.profile, settings=self.settings.models)
+            self._session = Session(self.settings.profile, settings=self.settings.models,
+                                    planner_choice=self.settings.planner)
         return self._session
 
     @property
@@ -173,15 +179,23 @@ class Studio:
     # --- planning and opening --------------------------------------------------------------------------------
     def plan_story(self, instruction: str, folder: str | Path, *, duration: float | None = None,
                    language: str | None = None, seed: int = 0, plan_file: str = "plan.json",
-                   progress: ProgressFn | None = None) -> Plan:
-        """Plan an instruction into a new project in `folder` (which becomes this studio's project)."""
+                   progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> Plan:
+        """Plan an instruction into a new project in `folder` (which becomes this studio's project). An LLM
+        planner reports its tokens as "plan" progress and stops at `cancel` (raising Cancelled; no project is
+        made)."""
         text = (instruction or "").strip()
         if len(text) < MIN_INSTRUCTION_CHARS:
             raise StudioError("write a story instruction first (a sentence or two; you can name the length, "
                               "e.g. 'The total duration is 20 seconds.')")
+
+        def tokens(label: str, done: int, total: int) -> None:
+            progress(Progress("plan", done, total, None, f"{label}: {done} tokens"))
+
         if progress:
             progress(Progress("plan", 0, 1, None, "planning"))
-        plan = self.session.plan(text, duration=duration, language=language, seed=int(seed))
+        plan = self.session.plan(text, duration=duration, language=language, seed=int(seed),
+                                 planner=self.settings.planner, cancel=cancel,
+                                 step_progress=tokens if progress else None)
         self.use_plan(plan, folder, plan_file)
         if progress:
             progress(Progress("plan", 1, 1, None, f"{len(plan.segments)} segments planned"))

@@ -9,9 +9,9 @@ pytest.importorskip("diffusers")
 from studio_tiny import checkpoint  # noqa: E402
 
 from engine import instruct  # noqa: E402
-from engine.backends import torch_runtime as rt  # noqa: E402
 from engine.backends.acestep import AceStepMusic, music_inputs  # noqa: E402
 from engine.backends.base import BackendError, ClipRequest  # noqa: E402
+from engine.backends.steps import progress_to  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_song_controls_reach_the_ace_step_prompt(ace):
     req = ClipRequest(kind="music", caption="a lullaby by the sea", text="Sleep now, the waves are calling",
                       attributes=attrs, duration=2.0, seed=4, language="en")
     steps = []
-    with rt.progress_to(lambda label, done, total: steps.append((label, done, total))):
+    with progress_to(lambda label, done, total: steps.append((label, done, total))):
         clip, (text, lyrics) = captured_prompts(ace, req)
     assert "bpm: 70" in text and "keyscale: D minor" in text and "duration: 2 seconds" in text
     assert "piano" in text and "cello" in text and "sad" in text and "female vocals" in text

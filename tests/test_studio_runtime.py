@@ -6,6 +6,7 @@ torch = pytest.importorskip("torch")
 
 from engine.backends import torch_runtime as rt  # noqa: E402
 from engine.backends.base import BackendError, CancelToken, Cancelled  # noqa: E402
+from engine.backends.steps import StepHook, progress_to  # noqa: E402
 
 
 class RecordingCache(rt.ModelCache):
@@ -99,8 +100,8 @@ def test_dtype_choice(monkeypatch):
 def test_step_hook_reports_progress_and_stops_on_cancel():
     seen = []
     cancel = CancelToken()
-    with rt.progress_to(lambda label, done, total: seen.append((label, done, total))):
-        hook = rt.StepHook(cancel, 3, "sound")
+    with progress_to(lambda label, done, total: seen.append((label, done, total))):
+        hook = StepHook(cancel, 3, "sound")
     hook(0)
     hook(1)
     cancel.cancel()

@@ -11,6 +11,7 @@ from studio_tiny import checkpoint  # noqa: E402
 
 from engine.backends import torch_runtime as rt  # noqa: E402
 from engine.backends.base import BackendError, CancelToken, Cancelled, ClipRequest  # noqa: E402
+from engine.backends.steps import progress_to  # noqa: E402
 from engine.backends.flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig  # noqa: E402
 from engine.backends.tangoflux import TangoFluxSound  # noqa: E402
 from engine.backends.text_to_audio import sound_prompt  # noqa: E402
@@ -65,7 +66,7 @@ def test_every_denoising_step_reports_and_can_cancel(tango):
         seen.append((label, done, total))
         cancel.cancel()  # press Stop after the first step
 
-    with rt.progress_to(progress), pytest.raises(Cancelled):
+    with progress_to(progress), pytest.raises(Cancelled):
         tango.generate(ClipRequest(kind="sound", caption="wind", duration=1.0), cancel)
     assert seen == [("sound", 1, 2)]
 
@@ -113,7 +114,7 @@ def test_stable_audio_adapter_loads_without_torchsde_and_fits_the_duration():
 
     sa = StableAudioOpenSound(str(checkpoint("stable_audio")), steps=2, allow_cpu=True)
     steps = []
-    with rt.progress_to(lambda label, done, total: steps.append(done)):
+    with progress_to(lambda label, done, total: steps.append(done)):
         clip = sa.generate(ClipRequest(kind="sound", caption="a hammer on wood", duration=1.5, seed=1))
     assert clip.sample_rate == 8 and clip.audio.shape == (12, 2)  # the tiny VAE runs at 8 Hz
     assert steps == [1, 2] and sa.capabilities.licence.startswith("Stability AI Community License")

@@ -10,8 +10,8 @@ pytest.importorskip("transformers")
 from studio_tiny import checkpoint  # noqa: E402
 
 from engine.analysis_speech import active_duration, active_rms_db  # noqa: E402
-from engine.backends import torch_runtime as rt  # noqa: E402
 from engine.backends.base import CancelToken, Cancelled, ClipRequest  # noqa: E402
+from engine.backends.steps import progress_to  # noqa: E402
 from engine.backends.vibevoice import (DESIGN_TEXT, SAMPLE_RATE, VibeVoiceSpeech, measure_candidate,  # noqa: E402
                                        rank_candidates, voice_key)
 
@@ -140,6 +140,6 @@ def test_cancel_stops_inside_the_token_loop(speech):
         if done == 3:
             cancel.cancel()
 
-    with rt.progress_to(progress), pytest.raises(Cancelled):
+    with progress_to(progress), pytest.raises(Cancelled):
         speech.generate(ClipRequest(kind="speech", text="Never finished.", character="Ghost"), cancel)
     assert steps == [1, 2, 3]

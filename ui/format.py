@@ -121,7 +121,9 @@ def session_markdown(info: dict[str, Any]) -> str:
     for role, m in info.get("models", {}).items():
         rows.append(f"| {role} | {m.get('backend') or ''} | {m.get('model_id') or '—'} | "
                     f"{'yes' if m.get('loaded') else 'not yet (loads on first use)'} | {m.get('licence') or ''} |")
+    planner = info.get("planner") or {}
     head = (f"- profile: **{info.get('profile')}** ({info.get('why', '')})\n"
+            f"- planner: **{planner.get('choice', '')}** ({planner.get('why', '')})\n"
             f"- device: {info.get('device')}\n"
             f"- memory (peak RSS of this server): {info.get('rss_mb')} MB\n")
     return head + "\n" + "\n".join(rows)

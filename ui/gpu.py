@@ -14,6 +14,7 @@ import os
 import threading
 
 from engine.backends.base import CancelToken, Clip, ClipRequest
+from engine.backends.steps import ProgressFn, progress_to
 from engine.session import PROFILES, Session, choose_profile
 
 try:  # only on Hugging Face Spaces does this do anything
@@ -43,8 +44,9 @@ def gpu_generate(profile: str, request: ClipRequest, cancel: CancelToken | None 
 
 
 @gpu(duration=60)
-def gpu_plan(profile: str, instruction: str, duration: float | None, language: str | None, seed: int):
-    return session_for(profile).planner().plan(instruction, duration=duration, language=language, seed=seed)
+def gpu_plan(profile: str, planner: str | None, instruction: str, duration: float | None, language: str | None,
+             seed: int):
+    return session_for(profile).planner(planner).plan(instruction, duration=duration, language=language, seed=seed)
 
 
 class StudioSession(Session):
@@ -59,10 +61,15 @@ class StudioSession(Session):
             # a CancelToken holds a threading.Event, which cannot be pickled into a ZeroGPU worker
             return gpu_generate(self.profile, request, None if ON_ZERO_GPU else cancel)
 
-    def plan(self, instruction: str, duration: float | None = None, language: str | None = None, seed: int = 0):
-        self.planner()
-        with self.lock:
-            return gpu_plan(self.profile, instruction, duration, language, seed)
+    def plan(self, instruction: str, duration: float | None = None, language: str | None = None, seed: int = 0, *,
+             planner: str | None = None, cancel: CancelToken | None = None, step_progress: ProgressFn | None = None):
+        if self.planner_setup(planner).choice in ("rules", "server"):  # no GPU work: plan right here
+            return super().plan(instruction, duration, language, seed, planner=planner, cancel=cancel,
+                                step_progress=step_progress)
+        self.planner(planner)
+        # off ZeroGPU the call runs in this thread, so progress and Stop reach the model's loop
+        with self.lock, progress_to(step_progress or self.step_progress, cancel):
+            return gpu_plan(self.profile, planner, instruction, duration, language, seed)
 
 
 _SESSIONS: dict[str, StudioSession] = {}
@@ -80,7 +87,7 @@ def resolve_profile(name: str | None) -> tuple[str, str]:
 
 def session_for(profile: str | None = "auto") -> StudioSession:
     """One session per resolved profile for the whole process: all browser sessions share resident models
-    (and the lock), while each keeps its own project."""
+    (and the lock), while each keeps its own project (and plans with the planner it chose)."""
     name, why = resolve_profile(profile)
     with _SESSIONS_LOCK:
         s = _SESSIONS.get(name)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine.backends.base import CancelToken
+from engine.backends.base import CancelToken, Cancelled
 from engine.delivery import TARGETS
 from engine.edit import TableError
 from engine.plan import PlanError
@@ -76,17 +76,19 @@ def _clip_and_story(ws: Workspace, sid: str | None, *extra):
 
 # --- Story: plan --------------------------------------------------------------------------------------------
 def plan_story(instruction: str, target: float | None, language: str, profile: str, seed: float | None,
-               ws: Workspace | None, progress=gr.Progress()):
-    """Instruction → a new plan in this session's own project folder.
-    Returns (ws, table, plan JSON, characters, messages)."""
+               ws: Workspace | None, planner: str = "auto", progress=gr.Progress()):
+    """Instruction → a new plan in this session's own project folder, by the chosen planner (an LLM's tokens move
+    the progress bar; Stop stops it). Returns (ws, table, plan JSON, characters, messages)."""
     duration = float(target) if target not in (None, "") and float(target) > 0 else None
     ws = ensure_ws(ws, profile)
     _not_busy(ws)
-    ws.profile = profile or "auto"
+    ws.profile, ws.planner = profile or "auto", planner or "auto"
     progress(0.1, desc="Planning")
     try:
         ws.plan_story(instruction, duration=duration, language=language if language in ("en", "zh") else None,
-                      seed=int(seed or 0))
+                      seed=int(seed or 0), progress=lambda p: progress((p.done, p.total), desc=p.message))
+    except Cancelled:
+        raise gr.Error("Planning stopped; the plan you had is kept.") from None
     except USER_ERRORS as e:
         raise gr.Error(f"Planning failed: {e}") from None
     return _story_views(ws)
@@ -317,7 +319,7 @@ def stop(ws: Workspace | None):
     """Stop button: must not wait behind the render (it runs outside the GPU queue)."""
     if isinstance(ws, Workspace) and ws.busy:
         ws.cancel.cancel()
-        gr.Info("Stopping after the clip in flight…")
+        gr.Info("Stopping (a render stops after the clip in flight)…")
 
 
 def _one_clip(ws: Workspace, sid: str, desc: str, progress, work) -> str:
@@ -484,6 +486,6 @@ def session_info(ws: Workspace | None) -> str:
 
     try:
         s = ws.session if isinstance(ws, Workspace) else session_for("auto")
-        return fmt.session_markdown(s.info())
+        return fmt.session_markdown(s.info(ws.planner if isinstance(ws, Workspace) else None))
     except Exception as e:  # noqa: BLE001 - the About tab must always show something
         return f"session unavailable: {e}"

@@ -29,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "target": ("Target length (s, 0 = from the text)", "目标时长（秒，0 = 按指令）"),
     "language": ("Language", "语言"),
     "profile": ("Model profile", "模型配置"),
+    "planner": ("Planner", "规划器"),
     "seed": ("Seed", "随机种子"),
     "examples": ("Example stories", "示例故事"),
     "plan_btn": ("Plan", "生成计划"),

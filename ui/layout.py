@@ -26,6 +26,8 @@ PRESETS = ROOT / "presets" / "stories.json"
 SESSION_TTL_S = 6 * 3600
 GPU = {"concurrency_id": "gpu", "concurrency_limit": 1}
 PRIVATE = {"api_visibility": "private"}
+# which planner plans, whatever the profile (engine.session): "server" needs $AUDIOSTORY_PLANNER_URL (README)
+PLANNER_CHOICES = [("auto", "auto"), ("rules (instant)", "rules"), ("local LLM", "local"), ("LLM server", "server")]
 
 
 def preset_examples() -> tuple[list[list], list[str]]:
@@ -72,6 +74,8 @@ def build_ui() -> gr.Blocks:
                                                    elem_id="language", min_width=100)
                             profile = gr.Dropdown(profile_choices(), value="auto", label=t("profile"),
                                                   elem_id="profile", min_width=100)
+                            planner = gr.Dropdown(PLANNER_CHOICES, value="auto", label=t("planner"),
+                                                  elem_id="planner", min_width=100)
                         plan_btn = gr.Button(t("plan_btn"), variant="primary", elem_id="plan-btn")
                 examples, labels = preset_examples()
                 if examples:
@@ -232,11 +236,11 @@ def build_ui() -> gr.Blocks:
         def refreshed_views(w):
             return h.mix_views(w) if w is not None and w.plan is not None else (None, None, "")
 
-        plan_btn.click(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
+        plan_btn.click(h.plan_story, [instruction, target, language, profile, seed, ws, planner], story_out,
                        api_name="plan", **GPU).then(
             h.after_plan, [ws], views_out + clip_out, api_name="after_plan", **PRIVATE).then(
             h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_plan", **PRIVATE)
-        instruction.submit(h.plan_story, [instruction, target, language, profile, seed, ws], story_out,
+        instruction.submit(h.plan_story, [instruction, target, language, profile, seed, ws, planner], story_out,
                            api_name="plan_submit", **GPU, **PRIVATE).then(
             h.after_plan, [ws], views_out + clip_out, api_name="after_plan_submit", **PRIVATE).then(
             h.plan_extras, [ws], [delivery, pronunciations, voice_char], api_name="extras_after_plan_submit", **PRIVATE)

@@ -10,6 +10,7 @@ serve files from), deleted by the State's delete_callback when the session expir
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 from engine.backends.base import CancelToken
 from engine.plan import Plan
 from engine.project import Project
-from engine.studio import Studio, StudioSettings
+from engine.studio import ProgressFn, Studio, StudioSettings
 
 BASE = Path(tempfile.gettempdir()) / "audiostory-studio"
 # Failing takes are retaken with a new seed this many times during "Generate all" (0: only flag them).
@@ -36,6 +37,7 @@ class Workspace:
         with _LIVE_LOCK:
             _LIVE.add(self.root)
         self.profile = profile
+        self.planner = "auto"  # which planner plans (engine.session): the app's Planner dropdown
         self._studio: Studio | None = None
         self.cancel = CancelToken()
         self.busy = False  # a render is running: table edits wait for it
@@ -64,9 +66,12 @@ class Workspace:
         """The engine's front door for this browser session, on the process-wide models of its profile."""
         session = self.session
         if self._studio is None:
-            self._studio = Studio(StudioSettings(profile=self.profile, auto_retake=AUTO_RETAKE), session)
-        elif self._studio.session is not session:  # the profile changed: same project, other models
-            self._studio = Studio(self._studio.settings, session, self._studio.project)
+            self._studio = Studio(StudioSettings(profile=self.profile, planner=self.planner, auto_retake=AUTO_RETAKE),
+                                  session)
+        elif self._studio.session is not session or self._studio.settings.planner != self.planner:
+            # the profile or the planner changed: same project, other models
+            settings = dataclasses.replace(self._studio.settings, profile=self.profile, planner=self.planner)
+            self._studio = Studio(settings, session, self._studio.project)
         return self._studio
 
     @property
@@ -92,14 +97,20 @@ class Workspace:
         if old is not None and old.root != self.project.root:
             shutil.rmtree(old.root, ignore_errors=True)
 
-    def plan_story(self, instruction: str, *, duration: float | None, language: str | None, seed: int) -> Plan:
-        """Plan into a fresh folder; the current project stays as it was if planning fails."""
+    def plan_story(self, instruction: str, *, duration: float | None, language: str | None, seed: int,
+                   progress: ProgressFn | None = None) -> Plan:
+        """Plan into a fresh folder; the current project stays as it was if planning fails or is stopped (Stop
+        cancels an LLM planner's generation: the workspace is busy meanwhile)."""
         old, folder = self.project, self._next_folder("project")
+        self.cancel, self.busy = CancelToken(), True
         try:
-            plan = self.studio.plan_story(instruction, folder, duration=duration, language=language, seed=seed)
+            plan = self.studio.plan_story(instruction, folder, duration=duration, language=language, seed=seed,
+                                          progress=progress, cancel=self.cancel)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        finally:
+            self.busy = False
         self._replaced(old)
         return plan
 

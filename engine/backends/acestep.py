@@ -23,7 +23,8 @@ import torch
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
 from .text_to_audio import fit_peak
-from .torch_runtime import LazyModel, StepHook, cpu_generator, local_snapshot
+from .steps import StepHook
+from .torch_runtime import LazyModel, cpu_generator, local_snapshot
 
 DEFAULT_REPO = "ACE-Step/acestep-v15-xl-turbo-diffusers"
 LICENCE = "ACE-Step 1.5: Apache-2.0 per the diffusers checkpoint card (upstream code MIT); text encoder Qwen3-Embedding-0.6B Apache-2.0"

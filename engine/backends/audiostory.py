@@ -41,7 +41,8 @@ from torch import nn
 from .base import BackendError, CancelToken, Capabilities, Clip, ClipRequest
 from .flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig, decode_latents
 from .text_to_audio import fit_peak
-from .torch_runtime import LazyModel, StepHook, local_snapshot, match_weight_norm, randn, read_json
+from .steps import StepHook
+from .torch_runtime import LazyModel, local_snapshot, match_weight_norm, randn, read_json
 
 DEFAULT_REPO = "TencentARC/AudioStory-3B"
 LICENCE = ("AudioStory-3B: non-commercial. Qwen2.5-3B-Instruct base: Qwen Research License; DiT/VAE derived from "

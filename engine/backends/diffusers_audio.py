@@ -19,7 +19,8 @@ import torch
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
 from .text_to_audio import fit_peak, sound_prompt
-from .torch_runtime import LazyModel, StepHook, cpu_generator, local_snapshot
+from .steps import StepHook
+from .torch_runtime import LazyModel, cpu_generator, local_snapshot
 
 NEGATIVE_PROMPT = "low quality, distorted, noise"
 

@@ -1,19 +1,22 @@
-"""LLM planner (studio profile): an instruct LLM turns a story instruction into a Plan, AudioStory-style.
+"""LLM planner: an instruct LLM turns a story instruction into a Plan, AudioStory-style.
 
 The model reasons in the order AudioStory does — first the storyline, then the ordered sub-events, then per
 event its caption, duration, kind and track, the spoken line with its character, and voice/music
-instructions — written as one JSON object (`LLMPlan`). Output is constrained to the schema with `outlines`
-when it is installed; otherwise free generation is parsed with json-repair. Either way the result is
-validated with pydantic, checked for meaning (foreground events, speech with text) and retried with the
-error fed back; if every attempt fails (or the model cannot load) the TemplatePlanner makes the plan and
-`plan.notes` says so, with the reason.
+instructions — written as one JSON object (`LLMPlan`). The model runs in this process (transformers, the
+studio profile's Qwen3) or on any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp, `transformers
+serve`, hosted APIs); llm_transports.py and llm_local.py hold the two transports. Output is constrained to the
+schema where the transport can (`outlines` in process, `response_format` on a server); otherwise free output is
+parsed with json-repair. Either way the result is validated with pydantic, checked for meaning (foreground
+events, speech with text) and retried with the error fed back; if every attempt fails (or the model cannot load,
+or the server cannot answer) the TemplatePlanner makes the plan and `plan.notes` says so, with the reason.
 
 The conversion is deterministic and does the arithmetic the LLM is bad at: the story meets the target length
 ("The total duration is N s" in the instruction, or the `duration` argument) by scaling the non-speech
 foreground clips; speech is planned from its text length; background beds span the events they cover.
 
-Public API: `LLMPlanner(repo_id_or_path, ...)` with `plan(instruction, duration, language, seed)`;
-`plan_from_llm(data, instruction, target, language, seed, model_id) -> Plan`; `LLMPlan` (the JSON schema).
+Public API: `LLMPlanner(repo_id_or_path, ...)` or `LLMPlanner(url=..., model=...)` with
+`plan(instruction, duration, language, seed)`; `plan_from_llm(data, instruction, target, language, seed,
+model_id) -> Plan`; `LLMPlan` (the JSON schema).
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ from engine.text import detect_language
 from engine.timing import Elastic, fit_durations, foreground_spans
 
 from .base import BackendError, Capabilities
+from .llm_transports import ServerTransport, Transport
 from .offline.planner import (DEFAULT_DURATION_S, MIN_DURATION_S, TemplatePlanner, estimate_speech_seconds,
                               parse_duration)
-from .torch_runtime import LazyModel, StepCriteria, StepHook, load_chat_model
+from .steps import StepHook
 
 DEFAULT_REPO = "Qwen/Qwen3-4B-Instruct-2507"
-LICENCE = "Qwen3-4B-Instruct-2507: Apache-2.0"
 MAX_CLIP_S = 30.0  # one sound clip (the DiT's window); longer stretches should be several events
 MIN_CLIP_S = 1.0
 SPEECH_GAP_S = 0.3  # breath between consecutive spoken lines
@@ -137,7 +140,9 @@ def build_messages(instruction: str, target: float, language: str, feedback: str
 
 
 def extract_json(text: str) -> dict:
-    """The first JSON object in the model's answer, repaired when it is slightly broken (json-repair)."""
+    """The first JSON object in the model's answer, repaired when it is slightly broken (json-repair). A reasoning
+    model's <think>…</think> block (some servers send it with the answer) is skipped."""
+    text = re.sub(r"<think>.*?</think>", "", text, flags=re.S)
     start = text.find("{")
     if start < 0:
         raise ValueError("the answer contains no JSON object")
@@ -268,75 +273,54 @@ def plan_from_llm(data: LLMPlan | dict, instruction: str, target: float, languag
 # the backend
 
 
+class LLMPlanner:
+    """Plans through an instruct LLM, in this process (transformers) or on an OpenAI-compatible server (`url`).
 
-class LLMPlanner(LazyModel):
-    what = "LLM planner"
+    Local: `repo_id_or_path`, `device`, `dtype`, `allow_cpu`. Server: `url` (e.g. http://localhost:11434/v1),
+    `model` (unset: the first the server lists), `api_key` (unset: $AUDIOSTORY_PLANNER_KEY, then
+    $OPENAI_API_KEY), `timeout` seconds, `licence` (shown in the About panel). Both: `constrained` (the answer's
+    schema enforced where the transport can), `retries`, `max_new_tokens`, `temperature`, `top_p`."""
 
-    def __init__(self, repo_id_or_path: str = DEFAULT_REPO, *, constrained: bool | None = None, retries: int = 2,
-                 max_new_tokens: int | None = None, temperature: float = 0.7, top_p: float = 0.8,
-                 device: str | None = None, dtype: str | None = None, allow_cpu: bool | None = None) -> None:
-        super().__init__(repo_id_or_path, device=device, dtype=dtype, allow_cpu=allow_cpu)
-        if constrained is None:
-            try:
-                import outlines  # noqa: F401
+    def __init__(self, repo_id_or_path: str = DEFAULT_REPO, *, url: str | None = None, model: str | None = None,
+                 api_key: str | None = None, timeout: float | None = None, licence: str | None = None,
+                 constrained: bool | None = None, retries: int = 2, max_new_tokens: int | None = None,
+                 temperature: float = 0.7, top_p: float = 0.8, device: str | None = None, dtype: str | None = None,
+                 allow_cpu: bool | None = None) -> None:
+        self.transport: Transport
+        if url:
+            self.transport = ServerTransport(url, model, api_key=api_key, timeout=timeout, licence=licence,
+                                             constrained=constrained is not False, temperature=temperature,
+                                             top_p=top_p)
+        else:
+            from .llm_local import TransformersTransport  # torch: only for the in-process model
 
-                constrained = True
-            except ImportError:
-                constrained = False
-        self.constrained = bool(constrained)
+            self.transport = TransformersTransport(repo_id_or_path, constrained=constrained, temperature=temperature,
+                                                   top_p=top_p, device=device, dtype=dtype, allow_cpu=allow_cpu)
         self.retries = max(0, int(retries))
         self.max_new_tokens = max_new_tokens
-        self.temperature = float(temperature)
-        self.top_p = float(top_p)
         self.fallback = TemplatePlanner()
         self.last_raw: list[str] = []  # raw answers of the last plan() call (debugging, tests)
-        self._generator = None
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(name="llm-planner", model_id=self.repo_id_or_path, kinds=(), languages=("en", "zh"),
-                            max_duration=float(MAX_DURATION_S), sample_rate=0, channels=0, licence=LICENCE)
+        return Capabilities(name=self.transport.name, model_id=self.transport.model_id, kinds=(),
+                            languages=("en", "zh"), max_duration=float(MAX_DURATION_S), sample_rate=0, channels=0,
+                            licence=self.transport.licence)
 
-    def _load(self, device, dtype):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+    # the session's memory report reads these; a server's model has neither here
+    @property
+    def device(self):
+        return getattr(self.transport, "device", None)
 
-        model, tokenizer = load_chat_model(self.repo_id_or_path, AutoModelForCausalLM, AutoTokenizer, dtype=dtype,
-                                           what=self.what, kind="causal LM", chat_hint="use an instruct model")
-        return (model, tokenizer), [model]
+    @property
+    def dtype(self):
+        return getattr(self.transport, "dtype", None)
 
     def _budget(self, target: float) -> int:
         if self.max_new_tokens:
             return int(self.max_new_tokens)
         events = max(4, target / 5.0)  # about one event per 5 s
         return int(min(8192, 400 + 90 * events))
-
-    def _answer(self, messages: list[dict], seed: int, max_new: int) -> str:
-        hook = StepHook(None, max_new, "planning")
-
-        def call(loaded):
-            import torch
-            from transformers import StoppingCriteriaList
-
-            model, tokenizer = loaded
-            prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False,
-                                                   enable_thinking=False)
-            kwargs = dict(max_new_tokens=max_new, do_sample=self.temperature > 0, temperature=self.temperature or None,
-                          top_p=self.top_p if self.temperature > 0 else None,
-                          stopping_criteria=StoppingCriteriaList([StepCriteria(hook)]))
-            devices = [model.device] if model.device.type == "cuda" else []
-            with torch.random.fork_rng(devices=devices):
-                torch.manual_seed(seed)
-                if self.constrained:
-                    if self._generator is None:
-                        import outlines
-
-                        self._generator = outlines.Generator(outlines.from_transformers(model, tokenizer), LLMPlan)
-                    return self._generator(prompt, **kwargs)
-                ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
-                out = model.generate(**ids, pad_token_id=tokenizer.pad_token_id, **kwargs)
-                return tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
-
-        return self.run(call)
 
     def plan(self, instruction: str, duration: float | None = None, language: str | None = None,
              seed: int = 0) -> Plan:
@@ -358,25 +342,31 @@ class LLMPlanner(LazyModel):
         self.last_raw = []
         feedback = None
         error = "no attempt was made"
+        budget = self._budget(target)
         for attempt in range(self.retries + 1):
             try:
-                raw = self._answer(build_messages(instruction, target, lang, feedback), seed + attempt,
-                                   self._budget(target))
-            except BackendError as e:  # the model cannot run here: no GPU, weights missing, out of memory
+                raw = self.transport.complete(build_messages(instruction, target, lang, feedback), seed=seed + attempt,
+                                              max_tokens=budget, schema=LLMPlan,
+                                              hook=StepHook(None, budget, "planning"))
+            except BackendError as e:  # the model cannot answer here: no GPU, weights missing, server down
                 error = str(e)
                 break
             self.last_raw.append(raw)
             try:
-                data = extract_json(raw)
-                return plan_from_llm(LLMPlan.model_validate(data), instruction, target, lang, seed,
-                                     self.repo_id_or_path, notes)
+                answer = LLMPlan.model_validate(extract_json(raw))
+                return self.plan_from_answer(answer, instruction, target, lang, seed, notes)
             except (ValueError, ValidationError, PlanError) as e:
-                error = _short_error(e)
-                feedback = error
+                feedback = _short_error(e)
+                error = f"{self.transport.model_id} gave no usable plan: {feedback}"
         plan = self.fallback.plan(instruction, duration=duration, language=language, seed=seed)
         plan.notes.insert(0, f"The language model could not plan this story ({error}); the template planner "
                              f"made this plan instead.")
         return plan
+
+    def plan_from_answer(self, answer: LLMPlan, instruction: str, target: float, language: str, seed: int,
+                         notes: list[str]) -> Plan:
+        """The one place where a validated answer becomes the Plan, whichever transport produced it."""
+        return plan_from_llm(answer, instruction, target, language, seed, self.transport.model_id, notes)
 
 
 def _short_error(e: Exception) -> str:

@@ -29,7 +29,8 @@ import torch
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
 from .flux_audio_dit import AudioFluxDiT, Conditioning, DiTConfig, decode_latents
 from .text_to_audio import fit_peak, sound_prompt
-from .torch_runtime import LazyModel, StepHook, local_snapshot, match_weight_norm, randn, read_json
+from .steps import StepHook
+from .torch_runtime import LazyModel, local_snapshot, match_weight_norm, randn, read_json
 
 DEFAULT_REPO = "declare-lab/TangoFlux"
 DEFAULT_TEXT_ENCODER = "google/flan-t5-large"

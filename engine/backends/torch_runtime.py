@@ -10,7 +10,7 @@ What lives here, and why in one place:
   one onto the device and moves the least recently used others to CPU while the total is over budget;
 - out-of-memory recovery: free the cache, move every other model off the GPU, retry once, else a clear
   BackendError (the app keeps running);
-- the per-step hook that diffusion and autoregressive loops call (cancellation + progress).
+- the per-step hook of transformers' generate loops (engine/backends/steps.py holds the torch-free StepHook).
 ZeroGPU (one `spaces.GPU` call per clip) is the UI's door, ui/gpu.py; every backend call here is one clip.
 
 engine/session.py imports this module only for neural profiles, so the offline profile never needs torch.
@@ -18,8 +18,6 @@ engine/session.py imports this module only for neural profiles, so the offline p
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import gc
 import os
 import threading
@@ -31,7 +29,8 @@ from typing import Any, TypeVar
 
 import torch
 
-from .base import BackendError, CancelToken
+from .base import BackendError
+from .steps import StepHook
 
 DEVICE_ENV = "AUDIOSTORY_DEVICE"  # "cuda", "cuda:1", "cpu"
 DTYPE_ENV = "AUDIOSTORY_DTYPE"  # "bf16", "fp16", "fp32"
@@ -352,38 +351,7 @@ def with_oom_recovery(fn: Callable[[], T], *, cache: ModelCache | None, name: st
 
 
 # --------------------------------------------------------------------------------------------------------
-# progress and cancellation inside loops
-
-ProgressFn = Callable[[str, int, int], None]  # (label, step done, total steps)
-_PROGRESS: contextvars.ContextVar[ProgressFn | None] = contextvars.ContextVar("audiostory_progress", default=None)
-
-
-@contextlib.contextmanager
-def progress_to(fn: ProgressFn | None):
-    """Route the step progress of model loops run inside this block to `fn` (the session sets this)."""
-    token = _PROGRESS.set(fn)
-    try:
-        yield
-    finally:
-        _PROGRESS.reset(token)
-
-
-class StepHook:
-    """Called once per denoising / decoding step: raises Cancelled when the user pressed Stop, reports progress."""
-
-    def __init__(self, cancel: CancelToken | None, total: int, label: str) -> None:
-        self.cancel = cancel
-        self.total = max(1, int(total))
-        self.label = label
-        self.done = 0
-        self._report = _PROGRESS.get()
-
-    def __call__(self, step: int | None = None) -> None:
-        self.done = self.done + 1 if step is None else step + 1
-        if self.cancel is not None:
-            self.cancel.check()
-        if self._report is not None:
-            self._report(self.label, min(self.done, self.total), self.total)
+# progress and cancellation inside transformers' generate loops
 
 
 class StepCriteria:

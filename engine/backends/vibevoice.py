@@ -47,7 +47,8 @@ from engine.speech_dsp import (REFERENCE_LEVEL_DB, assemble, change_tempo, noise
 from engine.text import is_chinese
 
 from .base import BackendError, CancelToken, Capabilities, ClipRequest, Clip
-from .torch_runtime import LazyModel, StepCriteria, StepHook, load_chat_model
+from .steps import StepHook
+from .torch_runtime import LazyModel, StepCriteria, load_chat_model
 
 DEFAULT_REPO = "vibevoice/VibeVoice-1.5B-hf"
 LICENCE = "VibeVoice: MIT (Microsoft; research model — disclose AI-generated speech, no voice impersonation)"
