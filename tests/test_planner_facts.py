@@ -6,7 +6,7 @@ every named event, and says what it corrected."""
 from __future__ import annotations
 
 from engine.backends.llm_facts import merge_facts
-from engine.backends.llm_planner import LLMPlan, plan_from_llm
+from engine.backends.llm_planner import LLMPlan, LLMPlanner
 from engine.backends.offline.planner.facts import read_facts
 from engine.render import resolved_attributes
 from engine.timing import layout
@@ -34,9 +34,12 @@ ANSWER = {
 
 
 def merged():
+    """The recorded answer through the planner's own answer-to-plan step (nothing is sent: the server is only named)."""
     facts = read_facts(INSTRUCTION)
-    llm, notes = merge_facts(LLMPlan.model_validate(ANSWER), facts)
-    return plan_from_llm(llm, INSTRUCTION, facts.target_seconds, "en", 0, "recorded-answer", notes), facts
+    planner = LLMPlanner(url="http://127.0.0.1:9/v1", model="recorded-answer")
+    notes: list[str] = []
+    plan = planner.plan_from_answer(LLMPlan.model_validate(ANSWER), INSTRUCTION, facts.target_seconds, "en", 0, notes)
+    return plan, facts
 
 
 def test_asked_quotes_are_verbatim_with_their_speakers():

@@ -365,7 +365,13 @@ class LLMPlanner:
 
     def plan_from_answer(self, answer: LLMPlan, instruction: str, target: float, language: str, seed: int,
                          notes: list[str]) -> Plan:
-        """The one place where a validated answer becomes the Plan, whichever transport produced it."""
+        """The one place where a validated answer becomes the Plan, whichever transport produced it. The facts the
+        rules read from the instruction (quoted lines, voices, music fields, named sounds) are merged in first and
+        win, so a model's paraphrase or omission never reaches the render unreported."""
+        from .llm_facts import merge_facts  # imported here: llm_facts builds on this module's answer schema
+        from .offline.planner.facts import read_facts
+        answer, corrections = merge_facts(answer, read_facts(instruction, target, language))
+        notes.extend(corrections)
         return plan_from_llm(answer, instruction, target, language, seed, self.transport.model_id, notes)
 
 
