@@ -59,12 +59,11 @@ def _speaker_matches(character: str | None, expected: str | None) -> bool:
     if not character:
         return False
     a, b = _norm(character), _norm(expected)
-    if a == b or a in b or b in a:
-        return True
-    head_a, head_b = a.split()[-1], b.split()[-1]
     if re.search(r"[\u3400-\u9fff]", a + b):  # a Chinese role is its last two characters (年轻导游 ~ 女导游)
-        head_a, head_b = head_a[-2:], head_b[-2:]
-    return head_a == head_b or head_a in b or head_b in a
+        return a in b or b in a or a[-2:] == b[-2:]
+    # English compares whole words: "Man" is the "older man", never the "woman"
+    wa, wb = a.split(), b.split()
+    return set(wa) <= set(wb) or set(wb) <= set(wa) or wa[-1] == wb[-1]
 
 
 # --- scoring one plan -----------------------------------------------------------------------------------------

@@ -39,19 +39,23 @@ def _c(en: str, zh: str, fields: dict, implied: dict) -> _Compound:
 
 _SPEECH: dict[str, tuple[Value, ...]] = {
     "gender": (
-        _v("male", "man|male|men|males|gentleman|gentlemen|guy|masculine|father|dad|husband|son",
+        _v("male", "man|male|men|males|gentleman|gentlemen|guy|masculine|father|dad|husband|son|mr|mister|sir",
            "男性|男|男人|男声|男士|男子|先生|父亲|爸爸|丈夫|儿子"),
-        _v("female", "woman|female|women|females|lady|ladies|feminine|mother|mom|mum|wife|daughter",
+        _v("female", "woman|female|women|females|lady|ladies|feminine|mother|mom|mum|wife|daughter|mrs|ms|miss|madam|"
+           "madame",
            "女性|女|女人|女声|女士|女子|母亲|妈妈|妻子|太太|女儿"),
     ),
     "age": (
         _v("child", "child|children|kid|kids|little|toddler|childlike|childish|young child|small child",
            "孩子|小孩|儿童|孩童|童声|幼儿|小朋友|小孩子"),
-        _v("young", "young|youthful|teenage|teenaged|teenager|teen|teens|younger|adolescent|young adult",
-           "年轻|青年|青春|年少"),
-        _v("adult", "adult|middle-aged|middle aged|mature|grown-up|in middle age", "中年|成年|成熟"),
-        _v("elderly", "elderly|old|aged|senior|older|ancient|aging|ageing|elder|grey-haired|gray-haired|white-haired",
-           "年迈|老年|年老|苍老|老迈|老人|老人家|上了年纪|老|年长|白发"),
+        _v("young", "young|youthful|teenage|teenaged|teenager|teen|teens|younger|adolescent|young adult|twenties|"
+           "in her twenties|in his twenties",
+           "年轻|青年|青春|年少|二十多岁|二十来岁|十几岁|二十岁"),
+        _v("adult", "adult|middle-aged|middle aged|mature|grown-up|in middle age|thirties|forties|fifties",
+           "中年|成年|成熟|三十多岁|四十多岁|五十多岁|三十来岁|四十来岁|五十来岁"),
+        _v("elderly", "elderly|old|aged|senior|older|ancient|aging|ageing|elder|grey-haired|gray-haired|white-haired|"
+           "sixties|seventies|eighties|nineties|septuagenarian|octogenarian",
+           "年迈|老年|年老|苍老|老迈|老人|老人家|上了年纪|老|年长|白发|六十多岁|七十多岁|八十多岁|九十多岁|花甲|古稀|耄耋"),
     ),
     "emotion": (
         _v("neutral", "neutral|neutrally|in a neutral tone|flat|flatly|monotone|emotionless|matter-of-fact|"
@@ -59,20 +63,20 @@ _SPEECH: dict[str, tuple[Value, ...]] = {
            say_en="in a neutral tone", say_zh="平淡地"),
         _v("happy", "happy|happily|cheerful|cheerfully|joyful|joyfully|glad|gladly|delighted|merry|merrily|"
            "jolly|upbeat|joyous|laughing|laughs|smiling|smiles|smile|smiled|gleeful|gleefully",
-           "开心|高兴|快乐|欢快|愉快|喜悦|兴高采烈|欢喜|笑着", say_en="happily", say_zh="开心地"),
+           "开心|高兴|快乐|欢快|愉快|喜悦|兴高采烈|欢喜|笑着|笑眯眯|乐呵呵", say_en="happily", say_zh="开心地"),
         _v("sad", "sad|sadly|sorrowful|sorrowfully|sorrow|melancholy|melancholic|mournful|mournfully|gloomy|"
            "gloomily|unhappy|depressed|grieving|tearful|tearfully|heartbroken|sadness|crying|sobbing|grief",
            "悲伤|难过|伤心|忧伤|哀伤|悲痛|沮丧|伤感|哭着|哽咽", say_en="sadly", say_zh="悲伤地"),
         _v("angry", "angry|angrily|furious|furiously|annoyed|irritated|irritably|mad|enraged|irate|"
-           "indignant|indignantly|in anger|grumpy", "生气|愤怒|恼怒|气愤|暴躁|发火|恼火", say_en="angrily", say_zh="生气地"),
+           "indignant|indignantly|in anger|grumpy|fierce|fiercely", "生气|愤怒|恼怒|气愤|暴躁|发火|恼火|很凶|凶狠|凶巴巴|凶凶", say_en="angrily", say_zh="生气地"),
         _v("fearful", "fearful|fearfully|afraid|scared|frightened|terrified|nervous|nervously|anxious|"
            "anxiously|in fear|fear|worried|worriedly|trembling|tremble|trembles|trembled|shaky|shakily",
            "害怕|恐惧|惊恐|胆怯|紧张|担心|着急|焦虑|颤抖|哆嗦",
            say_en="fearfully", say_zh="害怕地"),
         _v("surprised", "surprised|in surprise|astonished|amazed|shocked|in disbelief|surprisedly",
-           "惊讶|吃惊|惊奇|震惊|诧异", say_en="in surprise", say_zh="惊讶地"),
+           "惊讶|吃惊|惊奇|震惊|诧异|惊喜", say_en="in surprise", say_zh="惊讶地"),
         _v("calm", "calm|calmly|peaceful|peacefully|relaxed|serene|serenely|composed|soothing|placid|"
-           "tranquil|unruffled|wise", "平静|冷静|镇定|沉着|淡定|从容|心平气和|沉稳", say_en="calmly", say_zh="平静地"),
+           "tranquil|unruffled|wise|laid-back|easygoing|easy-going", "平静|冷静|镇定|沉着|淡定|从容|心平气和|沉稳|轻松", say_en="calmly", say_zh="平静地"),
         _v("excited", "excited|excitedly|enthusiastic|enthusiastically|eager|eagerly|thrilled|energetic|"
            "energetically|animated|lively|excitement", "兴奋|激动|热情|亢奋|雀跃", say_en="excitedly", say_zh="兴奋地"),
         _v("tender", "tender|tenderly|gentle|gently|warm|warmly|loving|lovingly|affectionate|affectionately|"
@@ -194,11 +198,12 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
         _v("cinematic", "cinematic|orchestral|film score|movie score|soundtrack|symphonic|trailer music|film|"
            "film music", "电影配乐|管弦乐|交响乐|影视配乐|电影感|电影音乐|电影"),
         _v("folk", "folk|acoustic folk|folksy|folk song|acoustic", "民谣|民歌"),
-        _v("jazz", "jazz|jazzy|swing|bebop|smooth jazz", "爵士乐|爵士|摇摆乐"),
+        _v("jazz", "jazz|jazzy|swing|bebop|smooth jazz|ragtime|stride piano|boogie-woogie|dixieland",
+           "爵士乐|爵士|摇摆乐|拉格泰姆|散拍"),
         _v("rock", "rock|rock and roll|indie rock|hard rock|soft rock|punk", "摇滚乐|摇滚|朋克"),
         _v("pop", "pop|pop song|mainstream pop", "流行音乐|流行乐|流行歌曲|流行"),
-        _v("electronic", "electronic|edm|techno|electro|house music|trance|synthwave|electronica|dance music|house|"
-           "dance", "电子音乐|电子乐|电音|电子"),
+        _v("electronic", "electronic|edm|techno|electro|house music|deep house|tech house|trance|synthwave|electronica|"
+           "dance music|chiptune|chip tune|chiptunes|8-bit|8 bit|16-bit|video game music", "电子音乐|电子乐|电音|电子|芯片音乐|像素风"),
         _v("lo-fi", "lo-fi|lofi|chillhop|lo-fi hip hop|lo-fi hip-hop", "低保真|低保真音乐"),
         _v("classical", "classical|baroque|chamber music|neoclassical|chamber", "古典音乐|古典乐|古典|室内乐|巴洛克"),
         _v("blues", "blues|bluesy|delta blues", "布鲁斯|蓝调"),
@@ -229,8 +234,9 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
         _v("viola", "viola|violas", "中提琴"),
         _v("cello", "cello|cellos|violoncello", "大提琴"),
         _v("harp", "harp|harps", "竖琴"),
-        _v("synth", "synth|synths|synthesizer|synthesiser|synthesizers|analog synth|arpeggiator|synth lead|lead synth",
-           "合成器|电子合成器"),
+        _v("synth", "synth|synths|synthesizer|synthesiser|synthesizers|analog synth|arpeggiator|synth lead|lead synth|"
+           "square wave|square-wave|square lead|sawtooth|saw lead|chip lead",
+           "合成器|电子合成器|方波|锯齿波"),
         _v("pad", "pad|pads|synth pad|synth pads|ambient pad", "铺底|合成器铺底|垫音|音垫", say_en="synth pad"),
         _v("flute", "flute|flutes|alto flute", "长笛"),
         _v("dizi", "dizi|bamboo flute|chinese flute", "笛子|竹笛|笛"),
@@ -251,11 +257,13 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
         _v("marimba", "marimba|xylophone|vibraphone", "马林巴|木琴|颤音琴"),
         _v("ukulele", "ukulele|uke", "尤克里里"),
         _v("accordion", "accordion", "手风琴"),
+        _v("harmonica", "harmonica|mouth organ|blues harp", "口琴"),
         _v("guzheng", "guzheng|chinese zither|zither", "古筝|筝"),
         _v("guqin", "guqin", "古琴"),
         _v("erhu", "erhu|chinese fiddle", "二胡|胡琴"),
         _v("pipa", "pipa|chinese lute", "琵琶"),
         _v("xiao", "xiao|chinese vertical flute", "箫|洞箫"),
+        _v("xun", "xun|ocarina|clay flute", "埙|陶埙|陶笛"),
         _v("koto", "koto|japanese zither", "日本筝|十三弦筝"),
         _v("banjo", "banjo|banjos", "班卓琴"),
         _v("mandolin", "mandolin|mandolins", "曼陀林"),
@@ -421,7 +429,7 @@ INSTRUMENT_FAMILY = {
     "ukulele": "guitar", "electric piano": "piano", "viola": "violin", "horn": "brass", "trumpet": "brass",
     "marimba": "bells", "accordion": "organ", "electric guitar": "guitar", "choir": "pad", "xiao": "flute",
     "koto": "harp", "banjo": "guitar", "mandolin": "guitar", "lute": "guitar", "recorder": "flute",
-    "pan flute": "flute", "whistle": "flute", "trombone": "brass", "tuba": "brass", "timpani": "percussion",
+    "pan flute": "flute", "whistle": "flute", "xun": "flute", "harmonica": "accordion", "trombone": "brass", "tuba": "brass", "timpani": "percussion",
 }
 
 TABLES: dict[str, dict[str, tuple[Value, ...]]] = {"speech": _SPEECH, "music": _MUSIC, "sound": _SOUND}

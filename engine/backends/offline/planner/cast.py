@@ -20,7 +20,7 @@ from engine.plan import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
 from .draft import Clip
-from .names import name_gender
+from .names import name_gender, zh_name, zh_name_gender
 from .sound_words import sound_hits
 from .wording import EN_STOP, capitalise, words
 
@@ -115,8 +115,6 @@ _EN_PLURAL = {"men", "women", "children", "people", "fishermen", "kids", "friend
               "villagers", "guards", "pirates", "students", "boys", "girls", "merchants", "sellers", "knights",
               "armies", "crowds", "townsfolk", "folks", "passengers", "workers", "they"}
 
-_ZH_FEMALE_CHARS = "红丽美芳娜婷花玲梅兰雪琳燕霞静敏慧莉"
-_ZH_MALE_CHARS = "明刚强伟军勇龙杰涛斌磊鹏飞虎"
 _ZH_ADVERBS = ("轻轻|慢慢|悄悄|大声|小声|低声|轻声|高兴|开心|难过|伤心|生气|愤怒|温柔|平静|兴奋|激动|紧张|害怕|急忙|缓缓|默默|"
                "微笑|哭|笑|叹|颤抖|沉稳|慈祥|认真|得意|无奈|焦急|惊讶|好奇")
 
@@ -293,6 +291,16 @@ def _descriptors(original: list[str], lowered: list[str]) -> list[str]:
     return out
 
 
+def _subject_role(phrase: str) -> tuple[str, int] | None:
+    """(word, role index) of the role a Chinese phrase is about: after its last 的 ("小明的奶奶" is the grandmother),
+    else the one named first ("爸爸拉着小女孩" is the father), the longest at the same place (小女孩 over 女孩)."""
+    for part in ([phrase.rsplit("的", 1)[1]] if "的" in phrase else []) + [phrase]:
+        roles = sorted((part.find(w), -len(w), w, i) for w, i in ZH_ROLE if w in part)
+        if roles:
+            return roles[0][2], roles[0][3]
+    return None
+
+
 def _read_person_zh(phrase: str) -> Person | None:
     phrase = re.sub(r"^(?:一位|一个|一名|那位|这位|那个|这个|位|个|名|只|一只|那|这)", "", phrase.strip())
     for _ in range(3):
@@ -301,7 +309,14 @@ def _read_person_zh(phrase: str) -> Person | None:
         phrase = _without_manner(phrase)
         phrase = re.sub(rf"[{CJK_CLASS}](?:着)$", "", phrase) if len(phrase) > 3 else phrase
     phrase = phrase.strip("，,：: ")
-    if not phrase or len(phrase) > 8:
+    if len(phrase) > 8:
+        # "小女孩拉着爸爸的手": a long phrase names whoever it starts with, the one who does the rest
+        start = next(((w, i) for w, i in ZH_ROLE if phrase.startswith(w)), None)
+        if start:
+            return role_person(start[1], voice_words(phrase[:len(start[0])]))
+        name = zh_name(phrase)
+        return Person(name, name, gender=zh_name_gender(name)) if name else None
+    if not phrase:
         return None
     # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
     unaged = re.sub("老师|老板", "", phrase)
@@ -312,28 +327,31 @@ def _read_person_zh(phrase: str) -> Person | None:
         return role_person(EN_ROLE["narrator"], [])
     if phrase.endswith("们"):
         return Person(phrase, phrase, plural=True)
-    for w, i in ZH_ROLE:
-        if w in phrase:
-            person = role_person(i, delivery)
-            named = phrase[phrase.index(w) + len(w):]
-            if len(named) > 3 and named[2] in _ZH_ACTION_STARTS:
-                named = named[:2]  # "女儿小桃跑进来": the name stops where the action starts
-            elif len(named) > 3 and named[3] in _ZH_ACTION_STARTS:
-                named = named[:3]
-            if 2 <= len(named) <= 3 and CJK.fullmatch(named[0]) and not any(r in named for r, _ in ZH_ROLE):
-                person.name_zh = person.name_en = named  # "女儿小桃": the role tells who, the name is what she is called
-                person.age = age or person.age
-                person.gender = person.gender or instruct.parse_speech(unaged).gender
-                return person
-            if len(phrase) <= 5:
-                person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
+    role = _subject_role(phrase)
+    if role:
+        w, i = role
+        person = role_person(i, delivery)
+        named = phrase[phrase.index(w) + len(w):]
+        if len(named) > 3 and named[2] in _ZH_ACTION_STARTS:
+            named = named[:2]  # "女儿小桃跑进来": the name stops where the action starts
+        elif len(named) > 3 and named[3] in _ZH_ACTION_STARTS:
+            named = named[:3]
+        if 2 <= len(named) <= 3 and CJK.fullmatch(named[0]) and not any(r in named for r, _ in ZH_ROLE):
+            person.name_zh = person.name_en = named  # "女儿小桃": the role tells who, the name is what she is called
             person.age = age or person.age
-            person.gender = person.gender or instruct.parse_speech(unaged).gender  # "女声旁白"
+            person.gender = person.gender or instruct.parse_speech(unaged).gender
             return person
-    if len(phrase) <= 4 and CJK.fullmatch(phrase[0]):
-        g = ("female" if any(c in _ZH_FEMALE_CHARS for c in phrase[1:]) else
-             "male" if any(c in _ZH_MALE_CHARS for c in phrase[1:]) else None)
-        return Person(phrase, phrase, gender=g, age=age, delivery=delivery)
+        if len(phrase) <= 5:
+            person.name_zh = re.sub(rf"^(?:的|[{CJK_CLASS}]{{0,4}}的)", "", phrase)  # "小明的奶奶" → "奶奶"
+        person.age = age or person.age
+        person.gender = person.gender or instruct.parse_speech(unaged).gender  # "女声旁白"
+        return person
+    name = zh_name(phrase)
+    if name is None and len(phrase) <= 3 and CJK.fullmatch(phrase) and zh_name_gender(phrase) \
+            and not voice_words(phrase):
+        name = phrase  # "春梅", "建国": a given name alone
+    if name:
+        return Person(name, name, gender=zh_name_gender(name), age=age, delivery=delivery)
     return None
 
 
@@ -358,14 +376,16 @@ def _without_manner(phrase: str) -> str:
     return phrase
 
 
-def person_in(phrase: str, language: str) -> Person | None:
+def person_in(phrase: str, language: str, guess: bool = True) -> Person | None:
     """Who a phrase before a speech verb or a colon names: a known role or name (read_person), else any noun phrase
     that reads as someone ("a husky-voiced jazz singer in her fifties" → Jazz Singer, "一个六十多岁的老教授" → 老教授),
-    with the gender and age the phrase states."""
+    with the gender and age the phrase states. Without `guess`, only a known role or name counts."""
     if language != "zh" and _EN_PREPOSITION_START.match(phrase):
         return None  # "with a Scottish burr" says how someone sounds, not who
     core = phrase if language == "zh" else _EN_NOUN_PHRASE_END.sub("", phrase)  # "… with a Texas drawl" is not a name
-    person = read_person(core, language) or (_someone_zh(phrase) if language == "zh" else _someone_en(phrase))
+    person = read_person(core, language)
+    if person is None and guess:  # not a known role or name: any noun phrase that reads as someone
+        person = _someone_zh(phrase) if language == "zh" else _someone_en(phrase)
     if person is not None and person.gender is None and language != "zh":
         person.gender = ("female" if re.search(r"\b(?:she|her|herself)\b", phrase, re.I) else
                          "male" if re.search(r"\b(?:he|his|him|himself)\b", phrase, re.I) else None)
@@ -403,7 +423,7 @@ def _someone_zh(phrase: str) -> Person | None:
     head = text.split("的")[-1] if "的" in text else text
     head = _without_manner(re.sub(r"(?:在|对着|朝着|向着)[^，,]*$", "", head))
     if (not 2 <= len(head) <= 5 or not CJK.fullmatch(head[0]) or not CJK.fullmatch(head[-1])
-            or head[-1] in "地着了得" or voice_words(head)):
+            or re.search(r"[地着了得过]", head) or voice_words(head)):  # "打着哈欠" is what someone does
         return None
     voice = instruct.parse_speech(re.sub("老师|老板", "", text))
     gender = voice.gender or ("female" if any(c in _ZH_FEMALE_MARKS for c in head) else
@@ -470,6 +490,7 @@ class Cast:
         self.members: dict[str, CastMember] = {}
         self.speakers: list[str] = []  # who spoke, most recent last
         self.mentioned: list[str] = []  # everyone named so far (speakers and people making sounds), for he/she
+        self.group: tuple[str | None, str | None] | None = None  # "三个女生", "two old men": who the named ones are
 
     def join(self, person: Person) -> str:
         """Register (or find) the character a person is, and return its name."""
@@ -506,6 +527,10 @@ class Cast:
                 n += 1
             if name in self.members:
                 return name
+        if self.group and person.name_en != "Narrator" and not person.pronoun:
+            # "宿舍熄灯后，三个女生…朵朵说": a name the story gives one of the group is one of them
+            person.gender = person.gender or self.group[0]
+            person.age = person.age or self.group[1]
         self.members[name] = CastMember(name, person)
         self.mentioned.append(name)
         return name
@@ -548,6 +573,22 @@ class Cast:
         self.bring_forward(name)
         return Clip("speech", scene, caption=caption[:MAX_CAPTION_CHARS], text=text.strip()[:MAX_TEXT_CHARS],
                     character=name, instruction=how, pace=pace, quoted=quoted, written=written)
+
+
+_GROUP_ZH = re.compile(r"(?:[两三四五六七八九十几]|一群|一帮|一对)(?:个|位|名)?(女生|女孩子?|小姑娘|姑娘|姐妹|女人|女士|男生|男孩子?|"
+                       r"小伙子|兄弟|男人|孩子|小朋友|老人|老太太|老头)")
+_GROUP_EN = re.compile(r"\b(?:two|three|four|five|six|several|a group of|a bunch of|a pair of)\s+(?:[a-z-]+\s+)?"
+                       r"(girls|boys|women|men|sisters|brothers|kids|children|teenagers|teens)\b", re.I)
+
+
+def read_group(story: str, language: str) -> tuple[str | None, str | None] | None:
+    """(gender, age) of the one group of people the story introduces ("三个女生", "two old men"), if any."""
+    hits = list((_GROUP_ZH if language == "zh" else _GROUP_EN).finditer(story))
+    if len(hits) != 1:
+        return None  # no group, or several: nobody can be placed in one
+    voice = instruct.parse_speech(hits[0].group(0))
+    age = "young" if hits[0].group(1) in ("女生", "男生", "teenagers", "teens") else voice.age
+    return (voice.gender, age) if voice.gender or age else None
 
 
 def someone_or_the_last(phrase: str, language: str) -> Person | None:

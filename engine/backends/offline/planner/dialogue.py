@@ -18,7 +18,7 @@ from .draft import Clip, Draft, StoryRequest
 from .events import split_simultaneous
 from .scenes import enter_scene
 from .sound_words import sound_hits
-from .storybank import description_topic, line_topic, story_topic, tells_a_story, topic_line
+from .storybank import description_topic, line_topic, story_subject, story_topic, tells_a_story, topic_line
 from .wording import EN_STOP, QUOTE_MARK, as_sentence, speech_units, words
 
 # Speech verbs → delivery key. Verbs in _QUOTE_ONLY only count as speech when a quotation is attached.
@@ -217,7 +217,8 @@ def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: st
     if verb.lower() in _DESCRIBE_VERBS:  # "a narrator describes a walk through the forest": descriptive narration
         return "describe:" + description_topic(clause, draft.story_text, reading), ""
     if tells_a_story(clause, reading) or verb in ("讲故事", "讲述"):
-        return story_topic(clause, draft.story_text, reading), ""
+        subject = story_subject(clause, reading) if reading == writing else None
+        return (f"subject:{subject}" if subject else story_topic(clause, draft.story_text, reading)), ""
     topic = line_topic(clause, reading)
     if topic:
         return "", topic_line(topic, writing)
@@ -276,6 +277,7 @@ class Attribution(NamedTuple):
     verb: str
     listener: Person | None
     delivery: list[str]  # voice words around the speech verb
+    where: str = ""  # the introduction as written: a place in it ("在讲台上说") is where the line is heard
 
 
 def attribute_quotes(draft: Draft, sentence: str) -> list[tuple[str, str | None, Attribution | None]]:
@@ -329,15 +331,20 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
     starts = [0] + [m.end() for m in separators]
     stops = [m.start() for m in separators] + [end]
     chunks = list(zip(starts, stops))
-    found = None
+    found = guess = None
     for i in range(len(chunks) - 1, max(-1, len(chunks) - 6), -1):
         start, stop = chunks[i]
-        person = person_in(text[start:stop], language)
+        person = person_in(text[start:stop], language, guess=False)  # a role or a name: certainly someone
         if person is not None and not person.plural:
             found = (i, person)
             break
-        if sound_hits(text[start:stop], language) or _scene_words(text[start:stop], language):
-            break  # an event or a place before the speaker: the introduction does not reach further back
+        person = person_in(text[start:stop], language)  # any phrase that reads as someone ("仰起头" may, too)
+        if guess is None and person is not None and not person.plural:
+            guess = (i, person)
+        if i < len(chunks) - 1 and (sound_hits(text[start:stop], language) or _scene_words(text[start:stop], language)):
+            break  # an event or a place before the speaker: the introduction does not reach further back (where
+            # the verb's own phrase says they speak, "在讲台上说", "calls from the porch", is not one)
+    found = found or guess
     if found is None:
         if verb is None:
             return None  # "② 中间：", "Scene:": a colon with nobody before it
@@ -347,10 +354,20 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
             return None
         found = (len(chunks) - 1, person)
     index, speaker = found
-    while index > 0 and _describes_a_voice(text[chunks[index - 1][0]:chunks[index - 1][1]], language):
-        index -= 1  # "A tired, husky-voiced jazz singer": the words before the speaker describe them too
+    appositions = set()
+    while index > 0:  # "A tired, husky-voiced jazz singer", "the goalkeeper, Tiago": what comes before is them too
+        before = text[chunks[index - 1][0]:chunks[index - 1][1]]
+        if _names_the_same(before, speaker, language):
+            appositions.add(chunks[index - 1][0])
+        elif not _describes_a_voice(before, language):
+            break
+        index -= 1
     start = chunks[index][0]
-    descriptions = [text[a:b].strip(" ,，、") for a, b in chunks[index:] if a != chunks[found[0]][0]]
+    speaker_chunk = text[chunks[found[0]][0]:chunks[found[0]][1]]
+    if verb is None and sound_hits(speaker_chunk, language):
+        start = len(piece)  # "Old Mrs. K taps on the glass door: '…'": the tap is heard before her line
+    descriptions = [text[a:b].strip(" ,，、") for a, b in chunks[index:]
+                    if a != chunks[found[0]][0] and a not in appositions]
     descriptions += _manner_of(text[chunks[found[0]][0]:chunks[found[0]][1]], language)
     if verb is not None:
         descriptions.append(text[verb.end():])
@@ -358,7 +375,16 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
     if verb is not None and language != "zh":
         listener, _ = _listener(text[verb.end():], language)
     delivery = ([_delivery_of(verb.group(1), language)] if verb else []) + _description_words(descriptions, language)
-    return Attribution(speaker, verb.group(1) if verb else "", listener, delivery), start
+    return Attribution(speaker, verb.group(1) if verb else "", listener, delivery, text[start:]), start
+
+
+def _names_the_same(chunk: str, speaker, language: str) -> bool:
+    """"the goalkeeper" before ", Tiago, yells": a role in apposition to the speaker's name."""
+    if speaker.pronoun or not (speaker.name_en or "")[:1].isupper() or language == "zh":
+        return False
+    other = person_in(re.sub(r"^\s*(?:and|then|while|as)\s+", "", chunk, flags=re.I), language)
+    return other is not None and not other.plural and not other.pronoun and other.name_en != speaker.name_en \
+        and len(words(chunk)) <= 4 and not name_gender(other.name_en.split()[-1] if other.name_en else "")
 
 
 def _closing_verb(text: str, language: str) -> re.Match | None:
@@ -396,9 +422,9 @@ def _describes_a_voice(chunk: str, language: str) -> bool:
 def _manner_of(speaker_chunk: str, language: str) -> list[str]:
     """What the speaker's own phrase says about the voice besides who they are: "不紧不慢地在讲台上" → 不紧不慢,
     "husky-voiced jazz singer in her fifties" → husky-voiced, in her fifties."""
-    if language == "zh":
-        m = re.search(rf"([{CJK_CLASS}]{{2,4}})地", speaker_chunk)
-        return [m.group(1)] if m else []
+    if language == "zh":  # "不紧不慢地", "笑着", "哭着"
+        m = re.search(rf"([{CJK_CLASS}]{{2,4}})地|([{CJK_CLASS}]{{1,2}}着)$", speaker_chunk)
+        return [m.group(1) or m.group(2)] if m else []
     out = [w for w in words(speaker_chunk) if "-" in w or voice_words(w)]
     m = re.search(r"\b(?:in (?:his|her|their) (?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties)|"
                   r"with an? [\w -]+? (?:accent|drawl|burr|lisp|voice))\b", speaker_chunk, re.I)
@@ -448,7 +474,7 @@ def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
 def add_quote(draft: Draft, text: str, attribution: Attribution | None) -> None:
     """A quoted line in the current scene; an unattributed reply alternates between the last two speakers."""
     draft.recognised += 1
-    scene_index = len(draft.scenes) - 1
+    scene_index = enter_scene(draft, attribution.where)[0] if attribution and attribution.where else len(draft.scenes) - 1
     cast = draft.cast
     if attribution is None:
         name = cast.speakers[-2] if len(set(cast.speakers[-2:])) == 2 else cast.narrator()

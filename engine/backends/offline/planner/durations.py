@@ -24,9 +24,11 @@ _EN_QTY = re.compile(
     r"(?P<u>hours?|hrs?|minutes?|mins?|seconds?|secs?|[hs])\b(?P<half>\s+and\s+a\s+half)?", re.I)
 _EN_UNIT_S = {"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "min": 60, "mins": 60, "minute": 60,
               "minutes": 60, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
-_EN_CUE = re.compile(r"\b(?:duration|total|long|length|lasts?|lasting|runtime|run time|overall)\b", re.I)
+_EN_CUE = re.compile(r"\b(?:duration|total|long|length|(?<!the )(?<!the very )lasts?|lasting|runtime|run time|overall)\b",
+                     re.I)  # "in the last twenty minutes" is a time inside the story, not its length
 _EN_INTERNAL_AFTER = re.compile(r"^\s*(?:later|ago|before|after|earlier|of silence|pass|go by)\b", re.I)
-_EN_INTERNAL_BEFORE = re.compile(r"\b(?:after|every|within|each)\s+$", re.I)
+_EN_INTERNAL_BEFORE = re.compile(r"\b(?:after|every|within|each|the (?:very )?(?:last|first|next|final|past))\s+$",
+                                 re.I)
 _EN_DURATION_FILLER = {"the", "total", "duration", "is", "of", "about", "around", "roughly", "approximately", "it",
                        "should", "be", "last", "lasts", "lasting", "long", "length", "in", "for", "make", "with", "a",
                        "an", "runtime", "run", "time", "overall", "audio", "story", "clip", "piece", "and", "total:",

@@ -19,6 +19,14 @@ _BED_CUE = re.compile(r"\b(?:throughout|in the background|all night|the whole ti
                       re.I)
 
 
+# A clause that says something sounds, whatever the sound is ("磨豆机在响", "the fridge hums")
+_SOUNDING = re.compile(r"\b(?:sounds?|sounding|hum(?:s|ming)?|buzz(?:es|ing)?|click(?:s|ing)?|clatter\w*|rattl\w+|"
+                       r"ring(?:s|ing)?|beep\w*|whirr?\w*|hiss\w*|crackl\w+|creak\w*|squeak\w*|rumbl\w+|thud\w*|"
+                       r"bang\w*|tick\w*|drip\w*|splash\w*|roar\w*|whistl\w+|chirp\w*|clank\w*|clink\w*|"
+                       r"jingl\w+|thump\w*|whoosh\w*|gurgl\w+|sizzl\w+|pop(?:s|ping)?|snap(?:s|ping)?)\b|"
+                       r"响|声|鸣|嗡|噼啪|咔|哗|呼呼|叮|咚|嘀|吱", re.I)
+
+
 def split_simultaneous(body: str, language: str) -> tuple[str, str]:
     """'X tells a story while rain drums on the roof' → the main clause and its simultaneous sounds."""
     if language == "en":
@@ -56,6 +64,8 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
                     weight=2.0)
         clip.instruction = sound_instruction(draft, body, scene)
         scene.clips.append(clip)
+        if cues.setting or _SOUNDING.search(body):
+            draft.recognised += 1  # "咖啡馆里磨豆机在响": a sound in a named place, in the user's own words
         return
     draft.recognised += 1
     keys = tuple(k for k, _ in hits[:3])

@@ -51,6 +51,9 @@ _INSTRUMENTS = [
     MusicWord(r"banjo", "banjo", r"班卓琴", "班卓琴"), MusicWord(r"ukulele", "ukulele", r"尤克里里", "尤克里里"),
     MusicWord(r"harmonica", "harmonica", r"口琴", "口琴"), MusicWord(r"erhu", "erhu", r"二胡", "二胡"),
     MusicWord(r"guzheng", "guzheng", r"古筝", "古筝"), MusicWord(r"pipa", "pipa", r"琵琶", "琵琶"),
+    MusicWord(r"(?:upright|double|electric) bass|bass guitar|bass ?lines?", "bass", r"贝斯|低音提琴", "贝斯"),
+    MusicWord(r"xun|ocarina", "xun", r"埙|陶笛", "埙"), MusicWord(r"square[- ]wave|chiptunes?|8-bit", "synth",
+                                                               r"芯片音乐", "合成器"),
 ]
 _MOODS = [
     Mood("sad", r"sad|melanchol\w*|sorrowful|mournful|somber|sombre|tragic|wistful|nostalgic", r"悲伤|忧伤|哀伤|伤感|凄凉|怀旧",
@@ -83,6 +86,9 @@ _GENRES = [
     MusicWord(r"waltz", "waltz", r"圆舞曲", "圆舞曲"), MusicWord(r"march", "march", r"进行曲", "进行曲"),
     MusicWord(r"hymn", "hymn", r"圣歌|赞美诗", "圣歌"), MusicWord(r"electronic", "electronic", r"电子乐|电子音乐", "电子"),
 ]
+_SOURCE = re.compile(r"(?:an? |the )?(?:old |scratchy |crackly |tinny |distant )?(?:vinyl(?: records?)?|record player|"
+                     r"gramophone|phonograph|radio|jukebox|cassette(?: player)?|tape deck|loudspeaker)s?|黑胶唱片|唱片机|唱片|"
+                     r"留声机|收音机|电台|点唱机|录音机|磁带|喇叭|音箱", re.I)
 _FORM_GENRES = {"lullaby", "waltz", "march", "hymn"}  # a form follows its instrument ("piano lullaby", but "jazz piano")
 
 EN_MUSIC = re.compile(r"\b(?:music|musical|musician|melod(?:y|ies)|tunes?|songs?|soundtrack|score|lullab(?:y|ies)|"
@@ -234,6 +240,16 @@ def _describe(draft: Draft, text: str) -> tuple[str, str]:
     resolved = instruct.merge(instruct.parse_music(instruction).model_copy(update={"unknown": []}), asked)
     instruction = instruct.compose_music(resolved, draft.language)
     caption = _with_asked_details(caption, asked, draft.language)
+    if language == draft.language and not (moods or asked.instruments or asked.genre or found):
+        caption = as_sentence(text, language)  # "晨练的人打太极放的音乐": no instrument or mood named, the asked words say what
+    source = _SOURCE.search(text)
+    if source and language == draft.language and source.group(0) not in caption:
+        # "an old vinyl record of a ragtime tune": where the music comes from is part of what is heard
+        body, where = caption.rstrip("。."), source.group(0)
+        if language != "zh":
+            where = where[0].lower() + where[1:]
+            where = where if re.match(r"(?:an?|the) ", where) else ("an " if where[0] in "aeiou" else "a ") + where
+        caption = f"{body}，从{where}里传出。" if language == "zh" else f"{body}, from {where}."
     return caption[:MAX_CAPTION_CHARS], instruction[:MAX_CAPTION_CHARS]
 
 

@@ -1,8 +1,11 @@
 """Given names whose usual gender is clear, from many languages, so a named speaker gets a fitting voice. A name not
 listed here gets no gender (never "male by default"); the planner then asks for a voice by age only.
 
-Chinese given names are read by their characters in cast.py (小红, 建国).
+Chinese names are found by their shape (朵朵, 小敏, 阿福, 王小明; a Latin name in Chinese text) and gendered by their
+characters (小红, 建国).
 """
+
+import re
 
 FEMALE_NAMES = frozenset("""
 abigail ada adaeze adele adriana agnes aiko aisha akua alejandra alexandra alice alicia alina alma amara amelia amina
@@ -42,5 +45,56 @@ def name_gender(name: str) -> str | None:
     if key in FEMALE_NAMES:
         return "female"
     if key in MALE_NAMES:
+        return "male"
+    return None
+
+
+# Characters that make a Chinese given name read as a woman's or a man's (小红, 建国); most names carry none.
+_ZH_FEMALE_CHARS = "红丽美芳娜婷花玲梅兰雪琳燕霞静敏慧莉朵佳媛娟妍萍倩莹瑶璐蓉薇菲琪晶颖怡欣悦妮娇嫣桃"
+_ZH_MALE_CHARS = "明刚强伟军勇龙杰涛斌磊鹏飞虎辉豪浩峰超波健福"
+_ZH_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
+                "卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+# Doubled characters that are adverbs or sounds, not nicknames (慢慢, 哗哗)
+_ZH_NOT_NICKNAMES = set("渐常刚偏往默静淡轻慢悄紧深远隐天人个处时久呼哗沙嗡滴咚叮轰嘀噼啪咕哈嘿呵嘻潺淅簌窸扑砰"
+                        "嘎吱咔嗒滋汩")
+# Words 小/阿/老 begin that are not names (小心 is careful, 老师 a teacher)
+_ZH_NOT_NAMES = {"小心", "小声", "小时", "小说", "小孩", "小朋", "小小", "小狗", "小猫", "小鸟", "阿姨", "老师", "老板", "老人",
+                 "老鼠", "老家", "老是", "老婆", "老公", "老旧", "老式"}
+# Where a name at the start of a phrase stops: the action or the speech that follows ("小敏突然坐起来")
+_ZH_AFTER_NAME = set("跑走站坐转回进出笑哭拿看听喊叫说问答在从向对把被一又也就还都突忽便正边轻低大小慢快翻拉抱仰躺推拍敲摸"
+                     "望抬点摇挥打唱叹嘟悄低用，：:")
+
+
+def zh_name(phrase: str) -> str | None:
+    """The name a Chinese phrase starts with, when its shape says it is one: a Latin name ("Maya"), a doubled
+    nickname (朵朵), 小/阿/老 and a character (小敏, 阿福), or a surname and one or two characters (王小明). A name
+    inside a longer phrase must be followed by what its bearer does ("佳佳翻了个身")."""
+    phrase = phrase.strip()
+    m = re.match(r"说话人\d+|[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?", phrase)  # InstructAudio's numbered speakers too
+    if m:
+        return m.group(0)
+    if len(phrase) < 2 or not all("\u4e00" <= c <= "\u9fff" for c in phrase[:2]):
+        return None
+    candidates = []
+    if phrase[0] == phrase[1] and phrase[0] not in _ZH_NOT_NICKNAMES:
+        candidates.append(2)
+    elif phrase[0] in "小阿老" and phrase[:2] not in _ZH_NOT_NAMES:
+        candidates.append(2)
+    elif phrase[0] in _ZH_SURNAMES:
+        candidates += [3, 2]
+    for n in candidates:
+        if len(phrase) == n or (len(phrase) > n and phrase[n] in _ZH_AFTER_NAME):
+            return phrase[:n] if all("\u4e00" <= c <= "\u9fff" for c in phrase[:n]) else None
+    return None
+
+
+def zh_name_gender(name: str) -> str | None:
+    """'female', 'male' or None for a Chinese given name (or a Latin one written in Chinese text)."""
+    if re.match(r"[A-Za-z]", name):
+        return name_gender(name.split()[0])
+    given = name[1:] if len(name) > 1 and name[0] in "小阿老" + _ZH_SURNAMES else name
+    if any(c in _ZH_FEMALE_CHARS for c in given):
+        return "female"
+    if any(c in _ZH_MALE_CHARS for c in given):
         return "male"
     return None

@@ -9,6 +9,7 @@ import re
 from engine.plan import MAX_CAPTION_CHARS
 from engine.text import CJK, CJK_CLASS
 
+from .cast import read_group
 from .dialogue import EN_SAY, add_quote, add_reported_speech, attribute_quotes, find_reported_speech, say_verbs
 from .draft import Clip, Draft, Scene
 from .events import add_sound, sound_instruction
@@ -26,11 +27,22 @@ _NOT_A_SPEAKER = re.compile(r"说|道|问|喊|时长|总长|duration|note|total|
                             r"length|dialogue|narration|background|音乐|场景|背景|声音|对白|旁白词|开头|中间|结尾|然后|最后|"
                             r"备注|标题|夜|晨|早|晚|午|^ext\b|^int\b", re.I)
 _QUOTED_WHOLE = re.compile(r'^\s*["“「『‘\']\s*(.+?)\s*["”」』’\']\s*$')
+# "场景 setting：海边", "Sounds: rain, a kettle", "对白：": a label that only says what kind of line follows
+_LABEL = re.compile(r"^\s*(?:场景|声音|音效|对白|台词|备注|标题|时长|总时长|scene|setting|sounds?|sfx|dialogue|notes?|title|"
+                    r"duration|length)(?:\s+[A-Za-z]+)?\s*[:：]\s*", re.I)
+# A screenplay: "EXT. DESERT HIGHWAY - DAY", then a character's name in capitals, an optional (parenthetical) and
+# the line under it
+_HEADING = re.compile(r"^\s*(INT|EXT|I/E|INT\./EXT)\.?\s+(.+?)(?:\s+[-–—]+\s+([A-Z ]+))?\s*$")
+_HEADING_TIMES = {"DAY": "in the daytime", "NIGHT": "at night", "MORNING": "in the morning", "EVENING": "in the evening",
+                  "DUSK": "at dusk", "DAWN": "at dawn", "AFTERNOON": "in the afternoon"}
+_CUE = re.compile(r"^\s*([A-Z][A-Z'.-]+(?:\s+[A-Z][A-Z'.-]+){0,2})\s*(?:\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D)\))?\s*$")
+_PARENTHETICAL = re.compile(r"^\s*\(([^)]{1,60})\)\s*$")
 
 
 def read_story(draft: Draft, story: str) -> None:
     draft.story_text = story
-    text = hide_quotes(_script_lines(draft, story), draft.quotes)
+    draft.cast.group = read_group(story, draft.reading_language)
+    text = hide_quotes(_script_lines(draft, _screenplay(story)), draft.quotes)
     for sentence in split_sentences(text, draft.reading_language):
         if QUOTE_MARK.search(sentence):
             for narration, quote, attribution in attribute_quotes(draft, sentence):
@@ -67,11 +79,48 @@ def _join_music_details(clauses: list[str], draft: Draft) -> list[str]:
     return out + pending
 
 
+def _screenplay(text: str) -> str:
+    """Screenplay blocks as the script lines the reader knows: a scene heading becomes a sentence saying where and
+    when ("Outdoors, on the desert highway, in the daytime."), a NAME / (manner) / line block "Name (manner): line"."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        heading = _HEADING.match(line)
+        if heading:
+            where = "Indoors" if heading.group(1).upper().startswith("INT") else "Outdoors"
+            when = _HEADING_TIMES.get((heading.group(3) or "").strip().upper(), "")
+            out.append(f"{where}, at the {heading.group(2).strip().lower()}" + (f", {when}." if when else "."))
+            i += 1
+            continue
+        cue = _CUE.match(line)
+        if cue and cue.group(1).upper() == cue.group(1) and i + 1 < len(lines) and lines[i + 1].strip():
+            j = i + 1
+            manner = ""
+            paren = _PARENTHETICAL.match(lines[j])
+            if paren:
+                manner, j = paren.group(1).strip(), j + 1
+            said = []
+            while j < len(lines) and lines[j].strip() and not _CUE.match(lines[j]) and not _HEADING.match(lines[j]):
+                said.append(lines[j].strip())
+                j += 1
+            if said:
+                name = " ".join(w.capitalize() for w in cue.group(1).split())
+                out.append(f"{name}" + (f" ({manner})" if manner else "") + ": " + " ".join(said))
+                i = j
+                continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
 def _script_lines(draft: Draft, text: str) -> str:
     """'Anna: Hello.' and InstructAudio's '[S0] Hello.' lines become quoted speech."""
     english = draft.reading_language == "en"
     out = []
     for line in text.splitlines():
+        line = _LABEL.sub("", line)
         m = re.match(r"^\s*\[S(\d)\]\s*(.+)$", line)
         if m:
             number = int(m.group(1)) + 1
@@ -89,16 +138,23 @@ def _script_lines(draft: Draft, text: str) -> str:
                 if english:
                     line = f"{m.group(1).strip()}{',' + manner + ',' if manner else ''} says “{said}”"
                 else:
-                    line = f"{m.group(1).strip()}{manner.strip()}说：“{said}”"
+                    line = f"{m.group(1).strip()}，{manner.strip()}，说：“{said}”" if manner else \
+                        f"{m.group(1).strip()}说：“{said}”"  # the manner its own phrase: how the line is said
         out.append(line)
     return "\n".join(out)
+
+
+# a full stop ends a sentence, except after a title or an abbreviation ("Old Mrs. Kowalczyk taps")
+_EN_SENTENCE_END = re.compile("".join(rf"(?<!\b{a}\.)" for a in ("Mr", "Mrs", "Ms", "Dr", "St", "Mt", "Prof", "Capt", "Sgt",
+                                                                   "Lt", "Col", "Gen", "Jr", "Sr", "vs", "No"))
+                              + r"(?<=[.!?])\s+|;\s*|\n+")
 
 
 def split_sentences(text: str, language: str) -> list[str]:
     if language == "zh":
         parts = re.split(r"(?<=[。！？!?；;])|\n+", text)
     else:
-        parts = re.split(r"(?<=[.!?])\s+|;\s*|\n+", text)
+        parts = re.split(_EN_SENTENCE_END, text)
     return [p.strip() for p in parts if p and p.strip(" .。")]
 
 

@@ -125,7 +125,7 @@ SETTINGS: list[Setting] = [
              (("a phone rings once in the next room", "隔壁房间的电话响了一声"), ("keyboards clatter nearby", "附近键盘噼啪作响"),
               ("a printer whirs", "打印机嗡嗡运转")),
              "in the office", "办公室里"),
-    Setting("school", r"classrooms?|schools?|lecture halls?", r"教室|学校|课堂", True,
+    Setting("school", r"classrooms?|schools?|lecture halls?|lecterns?|podiums?", r"教室|学校|课堂|讲台|讲堂", True,
              ("a classroom murmur with chairs shifting", "教室里低低的说话声和挪动椅子的声音"), None,
              (("chalk taps on a blackboard", "粉笔在黑板上嗒嗒作响"), ("pages turn across the room", "教室里翻书声此起彼伏")),
              "in the classroom", "教室里"),
@@ -218,7 +218,8 @@ TIMES: list[TimeOfDay] = [
     TimeOfDay("morning", r"morning", r"早上|上午|早晨|早高峰|早间", ("in the morning", "早上")),
     TimeOfDay("day", r"noon|midday|afternoon|daytime", r"中午|下午|白天|正午", ("in the afternoon", "下午")),
     TimeOfDay("evening", r"evening|dusk|sunset|twilight", r"傍晚|黄昏|日落", ("at dusk", "黄昏")),
-    TimeOfDay("night", r"night\w*|midnight", r"夜|晚上|午夜|深夜|半夜", ("at night", "夜晚")),
+    TimeOfDay("night", r"night\w*|midnight|moonlight|moonlit|starlight|starlit|starry sky",
+              r"夜|晚上|午夜|深夜|半夜|月光|月色|星光|星空|熄灯", ("at night", "夜晚")),
 ]
 TIME_PHRASES = {t.key: t.phrase for t in TIMES}
 
@@ -248,9 +249,26 @@ class SceneCues(NamedTuple):
     place: tuple[str, str] | None  # (preposition, noun phrase) as written: ("over", "a fishing village")
 
 
+def _head_setting(clause: str, language: str):
+    """The place a clause names, as (row, match): in a compound the last noun is the place ("a beach house" is a
+    house, "a village church" a church, "海边的小屋" a hut)."""
+    hit = earliest(SETTINGS, clause, language)
+    while hit:
+        rest = clause[hit[1].end():]
+        joiner = re.match(r"的?" if language == "zh" else r" ", rest)
+        if not joiner:
+            return hit
+        nxt = earliest(SETTINGS, rest[joiner.end():], language)
+        if not nxt or nxt[1].start() != 0 or nxt[0] is hit[0]:
+            return hit
+        offset = hit[1].end() + joiner.end()
+        hit = (nxt[0], re.compile(re.escape(nxt[1].group(0))).search(clause, offset))
+    return hit
+
+
 def read_scene(draft: Draft, clause: str) -> SceneCues:
     language = draft.reading_language
-    hit = earliest(SETTINGS, clause, language)
+    hit = _head_setting(clause, language)
     setting = hit[0] if hit else None
     place = None
     if hit and language == "en":

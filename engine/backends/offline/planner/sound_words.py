@@ -187,8 +187,9 @@ SOUNDS: list[Sound] = [
     Sound("siren", r"sirens?|ambulances?|police cars?|fire engines?", r"警笛|救护车|警车|消防车", True, "", ("car",), (
         (None, "a siren wails as it speeds past", "警笛呼啸着疾驰而过"),
     )),
-    Sound("bell", r"bells?|chimes?|jingles?|tolls?", r"钟声|铃声|铃铛|敲钟|风铃|钟响|叮当|叮铃", True, "", (), (
+    Sound("bell", r"bells?|chimes?|jingles?|tolls?", r"钟声|铃声|铃铛|敲钟|风铃|钟响|叮当|叮铃|驼铃", True, "", (), (
         (r"church|toll|教堂|敲钟", "a church bell tolls slowly", "教堂的钟声缓缓敲响"),
+        (r"camel|驼", "camel bells clonk slowly with each step", "驼铃随着脚步缓缓叮当作响"),
         (r"jingle|sleigh|叮当|铃铛", "small bells jingle brightly", "小铃铛清脆地叮当作响"),
         (r"wind chime|风铃", "wind chimes tinkle in the breeze", "风铃在微风中叮叮作响"),
         (None, "a bell rings clearly", "一声清脆的铃响"),

@@ -9,7 +9,7 @@ import re
 
 from .descriptions import DESCRIPTION_TOPICS, DESCRIPTIONS
 from .draft import Clip, Draft
-from .wording import estimate_speech_seconds, pattern
+from .wording import EN_STOP, estimate_speech_seconds, pattern
 
 # Stories a character "tells" when the instruction does not quote them. Lines are (English, Chinese).
 _STORIES: dict[str, list[list[tuple[str, str]]]] = {
@@ -142,6 +142,28 @@ _STORY_WORDS_EN = re.compile(r"\b(?:stor(?:y|ies)|tales?|legends?|fables?|narrat
 _STORY_WORDS_ZH = re.compile(r"故事|传说|往事|讲述|经历|童话")
 
 
+# "a story about a whale who sings to ships", "讲述敦煌莫高窟的千年历史": a subject of the user's own, which no bank
+# story is about
+_SUBJECT_EN = re.compile(r"\b(?:stor(?:y|ies)|tales?|legends?|fables?|history|histories)\s+(?:about|of)\s+(.+)$|"
+                         r"\b(?:about|the history of)\s+(.+)$", re.I)
+_SUBJECT_ZH = re.compile(r"关于(.+?)的(?:故事|传说|历史)|讲述(?:了|起)?(.+)$|(?:讲|说)(?:了|起)?(?:一个)?(.{2,30}?)的(?:故事|传说|历史)")
+
+
+def story_subject(clause: str, language: str) -> str | None:
+    """The subject a story is asked to be about, when it is specific enough that a bank story would be another
+    story ("a whale who sings to ships"); None for a kind of story only ("a ghost story", "讲一个关于海的故事")."""
+    m = (_SUBJECT_ZH if language == "zh" else _SUBJECT_EN).search(clause)
+    if not m:
+        return None
+    subject = next(g for g in m.groups() if g)
+    if language == "zh":
+        subject = re.sub(r"^(?:关于|有关)", "", re.split(r"[，。；！？,]|的时候|同时", subject)[0].strip())
+        return subject if len(re.findall(r"[\u4e00-\u9fff]", subject)) >= 4 else None
+    subject = re.split(r"[,;.!?]|\s(?:while|as|when|until|before|after)\s", subject)[0].strip()
+    content = [w for w in re.findall(r"[A-Za-z']+", subject) if w.lower() not in EN_STOP]
+    return subject if len(content) >= 2 else None
+
+
 def tells_a_story(clause: str, language: str) -> bool:
     return bool((_STORY_WORDS_ZH if language == "zh" else _STORY_WORDS_EN).search(clause))
 
@@ -180,6 +202,7 @@ def write_told_stories(draft: Draft) -> None:
                 if c.kind == "speech" and not c.story)
     share = max(4.0, 0.5 * draft.target_seconds - fixed) / len(tellers)
     written = []
+    unwritten = []
     for scene, request_clip in tellers:
         request = request_clip.story
         lines = _story_lines(draft, request.topic, share)
@@ -188,11 +211,20 @@ def write_told_stories(draft: Draft) -> None:
         replaced = _with_replies(draft, request_clip.scene, request.teller, listener, request.delivery, lines)
         index = scene.clips.index(request_clip)
         scene.clips[index:index + 1] = replaced
-        written.append(request.teller)
+        if request.topic.startswith("subject:"):
+            unwritten.append(request.topic.removeprefix("subject:"))
+        else:
+            written.append(request.teller)
     tellers_named = list(dict.fromkeys(written))
-    draft.notes.append(draft.say(
-        f"The planner wrote the lines for {', '.join(tellers_named)} from its story bank; edit them freely.",
-        f"{'、'.join(tellers_named)}的台词由规划器从故事库中选写，可随意修改。"))
+    if tellers_named:
+        draft.notes.append(draft.say(
+            f"The planner wrote the lines for {', '.join(tellers_named)} from its story bank; edit them freely.",
+            f"{'、'.join(tellers_named)}的台词由规划器从故事库中选写，可随意修改。"))
+    for subject in unwritten:
+        draft.notes.append(draft.say(
+            f"The rules planner cannot write a story about “{subject}”: the narrator only announces it. Write the "
+            "lines in the plan table, or plan with a language model (Planner: server or local model).",
+            f"规则规划器写不出关于“{subject}”的内容：旁白只念出了题目。请在计划表中写入台词，或改用语言模型规划（规划器：服务器或本地模型）。"))
 
 
 def description_topic(clause: str, story: str, language: str) -> str:
@@ -223,6 +255,9 @@ def _story_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
     """Lines from the topic's stories first, then the others (seeded order), until `seconds` are filled."""
     if topic.startswith("describe:"):
         return _description_lines(draft, topic.removeprefix("describe:"), seconds)
+    if topic.startswith("subject:"):  # nothing in the bank is about it: announce it, invent nothing
+        subject = topic.removeprefix("subject:")
+        return [draft.say(f"This is the story of {subject}.", f"下面讲述{subject}。")]
     first = list(_STORIES.get(topic, []))
     generic = [] if topic == "generic" else list(_STORIES["generic"])
     others = [b for t, banks in _STORIES.items() if t not in (topic, "generic") for b in banks]

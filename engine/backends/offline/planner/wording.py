@@ -58,8 +58,11 @@ def as_sentence(s: str, language: str) -> str:
     return s if s[-1] in ".!?…" else s + "."
 
 
+LATIN = "A-Za-zÀ-ÖØ-öø-ÿĀ-ɏ"  # letters of names written in Latin script (Lucía, Łukasz, Zoë)
+
+
 def words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    return re.findall(rf"[{LATIN}][{LATIN}'-]*", text)
 
 
 @functools.lru_cache(maxsize=None)
