@@ -48,7 +48,13 @@ def _norm(text: str) -> str:
 
 
 def _contains(haystack: str, needle: str) -> bool:
-    return bool(needle) and _norm(needle) in _norm(haystack)
+    """The needle as written, at the start of a word in English ("door" in "doors", not in "indoors")."""
+    if not needle:
+        return False
+    want, text = _norm(needle), _norm(haystack)
+    if re.search(r"[\u3400-\u9fff]", want):
+        return want in text
+    return re.search(r"(?<!\w)" + re.escape(want), text) is not None
 
 
 def _speaker_matches(character: str | None, expected: str | None) -> bool:

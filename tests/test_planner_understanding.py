@@ -191,3 +191,94 @@ def test_narration_asked_is_narration_planned():
 def test_nothing_is_invented_around_given_dialogue():
     p = plan('In a kitchen, Lena says "Pass the salt." Omar replies "Here you go." 20 seconds.')
     assert lines(p) == [("Pass the salt.", "Lena"), ("Here you go.", "Omar")]
+
+
+# --- unusual layouts --------------------------------------------------------------------------------------------
+def test_a_screenplay_fragment_is_read_as_scene_and_lines():
+    p = plan("INT. KITCHEN - NIGHT\n\nThe fridge hums.\n\nMARGUERITE\n(whispering)\nIs he asleep?\n\nOLUWASEUN\n"
+             "Finally.\n\n15 seconds")
+    assert lines(p) == [("Is he asleep?", "Marguerite"), ("Finally.", "Oluwaseun")]
+    whisper = next(s for s in p.segments if s.character == "Marguerite")
+    assert resolved_attributes(p, whisper)["style"] == "whisper"
+    sounds = [resolved_attributes(p, s).get("environment") for s in p.segments if s.kind == "sound"]
+    assert sounds and all(e == "indoor" for e in sounds)
+    assert not any("INT" in c or "KITCHEN" in c for c in captions(p))
+
+
+def test_labelled_lines_keep_their_content_and_drop_the_label():
+    p = plan("场景：图书馆，下午\n对白：\n小雨：这本书借到了吗？\n建国（小声）：嘘，安静点。\n时长：20秒")
+    assert lines(p) == [("这本书借到了吗？", "小雨"), ("嘘，安静点。", "建国")]
+    assert "小声" in next(s.instruction for s in p.segments if s.character == "建国")
+    assert not any(w in c for c in captions(p) for w in ("场景", "对白", "时长"))
+    assert p.target_duration == 20
+
+
+# --- who speaks -------------------------------------------------------------------------------------------------
+def test_chinese_names_by_their_shape_and_the_group_they_belong_to():
+    p = plan("两个男生在操场上踢球。明明跑过去，大声喊：“传球！” 阿杰笑着说：“接住了！” Priya在场边说：“加油！”")
+    assert lines(p) == [("传球！", "明明"), ("接住了！", "阿杰"), ("加油！", "Priya")]
+    for name in ("明明", "阿杰"):
+        voice = parse_speech(voice_of(p, name))
+        assert (voice.gender, voice.age) == ("male", "young"), name  # one of the two boys
+    assert parse_speech(voice_of(p, "Priya")).gender == "female"  # a name of her own, not one of the boys
+    happy = next(s for s in p.segments if s.character == "阿杰")
+    assert resolved_attributes(p, happy)["emotion"] == "happy"
+
+
+def test_the_subject_of_a_chinese_phrase_is_who_it_starts_with():
+    p = plan("爸爸拉着小男孩的手，低头说：“走吧。”")
+    assert [c for _, c in lines(p)] == ["爸爸"]
+
+
+def test_titles_apposition_and_accented_names():
+    p = plan("Dr. Okafor sighs, 'The results are in.' Old Mrs. Lindqvist knocks on the door: \"And?\" "
+             "The nurse, Zoë, whispers “Later.” 20 seconds.")
+    assert lines(p) == [("The results are in.", "Okafor"), ("And?", "Mrs. Lindqvist"), ("Later.", "Zoë")]
+    voice = parse_speech(voice_of(p, "Mrs. Lindqvist"))
+    assert (voice.gender, voice.age) == ("female", "elderly")
+    assert any("knock" in c.lower() for c in captions(p))  # what she does before her line is heard
+
+
+def test_ages_by_decade():
+    p = plan('A woman in her seventies says "Hello." A man in his twenties answers "Hi." 10 seconds.')
+    assert parse_speech(voice_of(p, "Woman")).age == "elderly"
+    assert parse_speech(voice_of(p, "Man")).age == "young"
+
+
+# --- duration, place, stories, music ----------------------------------------------------------------------------
+def test_a_time_inside_the_story_is_not_its_length():
+    p = plan("In the last ten minutes of the night shift, a vending machine hums and a mop bucket squeaks. 30 seconds.")
+    assert p.target_duration == 30
+
+
+def test_a_compound_place_is_its_last_noun():
+    p = plan("Rain drums on the roof of the beach house. 20 seconds.")
+    envs = [resolved_attributes(p, s).get("environment") for s in p.segments if s.kind == "sound"]
+    assert envs and all(e == "indoor" for e in envs)
+
+
+def test_a_story_on_a_subject_the_rules_cannot_write_is_announced_not_invented():
+    p = plan("A grandfather tells a story about the lighthouse keeper who befriended a seal. 60 seconds.")
+    spoken = lines(p)
+    assert spoken == [("This is the story of the lighthouse keeper who befriended a seal.", "Grandfather")]
+    assert any("cannot write a story about" in n for n in p.notes)
+
+
+def test_a_kind_of_story_still_comes_from_the_bank():
+    p = plan("一位老奶奶给孙女讲了一个鬼故事。时长60秒。")
+    assert len([s for s in p.segments if s.character == "老奶奶"]) >= 3
+
+
+def test_where_music_comes_from_and_untold_instruments_stay_as_written():
+    p = plan("A scratchy gramophone plays an old waltz in the attic. 30 seconds.")
+    tune = next(s for s in p.segments if s.kind == "music")
+    assert "gramophone" in tune.caption and resolved_attributes(p, tune)["genre"] == "waltz"
+    p = plan("隔壁婚礼上传来的音乐，二十秒。")
+    tune = next(s for s in p.segments if s.kind == "music")
+    assert "婚礼" in tune.caption and "钢琴" not in tune.caption  # nothing named: no piano claimed
+
+
+def test_a_sound_in_a_named_place_is_not_read_aloud():
+    p = plan("车库里洗衣机在轰隆隆地转，半分钟。")
+    assert not [s for s in p.segments if s.kind == "speech"]
+    assert any("洗衣机" in c for c in captions(p))

@@ -386,9 +386,12 @@ def person_in(phrase: str, language: str, guess: bool = True) -> Person | None:
     person = read_person(core, language)
     if person is None and guess:  # not a known role or name: any noun phrase that reads as someone
         person = _someone_zh(phrase) if language == "zh" else _someone_en(phrase)
-    if person is not None and person.gender is None and language != "zh":
-        person.gender = ("female" if re.search(r"\b(?:she|her|herself)\b", phrase, re.I) else
-                         "male" if re.search(r"\b(?:he|his|him|himself)\b", phrase, re.I) else None)
+    if person is not None and language != "zh":
+        if person.gender is None:
+            person.gender = ("female" if re.search(r"\b(?:she|her|herself)\b", phrase, re.I) else
+                             "male" if re.search(r"\b(?:he|his|him|himself)\b", phrase, re.I) else None)
+        if not person.pronoun:  # an age the phrase states beats the role's usual one ("a woman in her seventies")
+            person.age = instruct.parse_speech(phrase).age or person.age
     return person
 
 

@@ -129,7 +129,7 @@ SOUNDS: list[Sound] = [
     Sound("bees", r"bees?|buzz(?:es|ing)?|flies|mosquito(?:es)?", r"蜜蜂|苍蝇|蚊子", False, "", (), (
         (None, "bees buzz around the flowers", "蜜蜂在花丛间嗡嗡飞舞"),
     )),
-    Sound("frog", r"frogs?|croak\w*", r"青蛙|蛙", False, "", (), (
+    Sound("frog", r"(?:bull)?frogs?|toads?|croak\w*", r"青蛙|蛙", False, "", (), (
         (None, "frogs croak by the pond", "池塘边青蛙呱呱地叫"),
     )),
     Sound("stream", r"streams?|brooks?|creeks?|rivers?|babbl\w*|waterfalls?", r"溪|河(?!畔|边)|瀑布|流水", False, "", (), (
