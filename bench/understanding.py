@@ -101,6 +101,8 @@ def score(plan: Plan, expect: dict) -> dict:
         for field in ("gender", "age", "emotion", "style"):
             if voice.get(field):
                 want = voice[field]
+                if field in ("emotion", "style"):  # the prompt's word in engine.instruct's terms (anxious → fearful)
+                    want = getattr(instruct.parse_speech(want), field) or want
                 got = attrs.get(field)
                 ok = got == want or (field == "age" and want == "adult" and theirs and got is None)
                 item("voices", ok, f"{speaker} {field} {want} (got {got})")

@@ -54,7 +54,7 @@ _SPEECH: dict[str, tuple[Value, ...]] = {
         _v("adult", "adult|middle-aged|middle aged|mature|grown-up|in middle age|thirties|forties|fifties",
            "中年|成年|成熟|三十多岁|四十多岁|五十多岁|三十来岁|四十来岁|五十来岁"),
         _v("elderly", "elderly|old|aged|senior|older|ancient|aging|ageing|elder|grey-haired|gray-haired|white-haired|"
-           "sixties|seventies|eighties|nineties|septuagenarian|octogenarian",
+           "sixties|seventies|eighties|nineties|septuagenarian|octogenarian|pensioner|retiree|retired",
            "年迈|老年|年老|苍老|老迈|老人|老人家|上了年纪|老|年长|白发|六十多岁|七十多岁|八十多岁|九十多岁|花甲|古稀|耄耋"),
     ),
     "emotion": (
@@ -181,6 +181,8 @@ SPEECH_COMPOUNDS = (
     _c("lad|young fellow", "小伙子|小伙|男青年", {"gender": "male"}, {"age": "young"}),
     _c("lass|maiden", "姑娘|女青年", {"gender": "female"}, {"age": "young"}),
     _c("", "少年", {"age": "young"}, {"gender": "male"}),
+    _c("", "男生|男同学", {"gender": "male"}, {"age": "young"}),
+    _c("", "女生|女同学", {"gender": "female"}, {"age": "young"}),
     _c("", "少女", {"age": "young"}, {"gender": "female"}),
     _c("uncle", "大叔|叔叔", {"gender": "male"}, {"age": "adult"}),
     _c("aunt|auntie", "阿姨|大妈|大婶", {"gender": "female"}, {"age": "adult"}),

@@ -20,7 +20,7 @@ from engine.plan import MAX_CAPTION_CHARS, MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
 from .draft import Clip
-from .names import name_gender, zh_name, zh_name_gender
+from .names import ZH_SURNAMES, name_gender, zh_name, zh_name_after_role, zh_name_gender, zh_subject_name
 from .sound_words import sound_hits
 from .wording import EN_STOP, capitalise, words
 
@@ -103,7 +103,12 @@ ROLES: list[Role] = [
     Role(("husband",), ("丈夫",), "male", "adult", "Husband", "丈夫", None),
     Role(("landlady", "shopkeeper's wife"), ("老板娘",), "female", "adult", "Landlady", "老板娘", None),
     Role(("professor",), ("教授",), None, "adult", "Professor", "教授", None),
-    Role(("guide", "tour guide"), ("导游",), None, "adult", "Guide", "导游", None),
+    Role(("guide", "tour guide"), ("导游", "向导"), None, "adult", "Guide", "导游", None),
+    Role(("host", "radio host", "presenter", "dj"), ("主播", "主持人", "播音员"), None, "adult", "Host", "主播", "announce"),
+    Role(("veteran", "old soldier"), ("老兵",), "male", "elderly", "Veteran", "老兵", None),
+    Role(("waiter", "waitress", "innkeeper's boy"), ("店小二", "服务员", "小二"), None, "adult", "Waiter", "服务员", None),
+    Role(("courier", "delivery man", "delivery guy"), ("外卖小哥", "快递员", "快递小哥", "外卖员"), "male", "young",
+         "Courier", "外卖小哥", None),
     Role(("protagonist", "hero", "heroine"), ("主人公", "主角"), None, None, "Protagonist", "主人公", None),
     Role(("singer",), ("歌手",), None, "adult", "Singer", "歌手", None),
     Role(("wife",), ("妻子",), "female", "adult", "Wife", "妻子", None),
@@ -225,6 +230,11 @@ def read_person(phrase: str, language: str) -> Person | None:
     return _read_person_zh(phrase) if language == "zh" else _read_person_en(phrase)
 
 
+_NOT_A_NAME = set("""one two three four five six seven eight nine ten eleven twelve twenty hundred some many several
+every each both all no another other then suddenly later meanwhile finally first next last outside inside somewhere
+someone somebody everyone nobody voices sounds""".split())
+
+
 def _read_person_en(phrase: str) -> Person | None:
     original = words(phrase)
     lowered = [w.lower() for w in original]
@@ -251,11 +261,11 @@ def _read_person_en(phrase: str) -> Person | None:
     for i in range(len(original) - 1, -1, -1):
         w = original[i]
         known = name_gender(w) is not None
-        if i == 0 and role is not None and not known:
-            continue
+        if i == 0 and not known and (role is not None or sound_hits(w, "en") or w.lower() in _NOT_A_NAME):
+            continue  # "Thunder rolls", "Two voices": a capital that only starts the sentence
         if (w[0].isupper() and w.lower() not in EN_ROLE and w.lower() not in EN_STOP and w.lower() not in
                 ("old", "young", "little", "a", "an", "the", "his", "her", "my", "our", "their", "mr", "mrs", "ms")
-                and not voice_words(w)):
+                and not voice_words(w) and not instruct.parse_speech(w).accent):  # "a French student"
             g = name_gender(w)
             if i > 0 and original[i - 1].lower() in ("mr", "mrs", "ms", "miss", "uncle", "aunt", "grandpa", "grandma"):
                 prev = original[i - 1].lower()
@@ -313,8 +323,12 @@ def _read_person_zh(phrase: str) -> Person | None:
         # "小女孩拉着爸爸的手": a long phrase names whoever it starts with, the one who does the rest
         start = next(((w, i) for w, i in ZH_ROLE if phrase.startswith(w)), None)
         if start:
-            return role_person(start[1], voice_words(phrase[:len(start[0])]))
-        name = zh_name(phrase)
+            person = role_person(start[1], voice_words(phrase[:len(start[0])]))
+            name = zh_name_after_role(phrase[len(start[0]):])
+            if name and not any(r in name for r, _ in ZH_ROLE):
+                person.name_zh = person.name_en = name
+            return person
+        name = zh_name(phrase) or zh_subject_name(phrase)
         return Person(name, name, gender=zh_name_gender(name)) if name else None
     if not phrase:
         return None
@@ -331,12 +345,16 @@ def _read_person_zh(phrase: str) -> Person | None:
     if role:
         w, i = role
         person = role_person(i, delivery)
-        named = phrase[phrase.index(w) + len(w):]
-        if len(named) > 3 and named[2] in _ZH_ACTION_STARTS:
-            named = named[:2]  # "女儿小桃跑进来": the name stops where the action starts
-        elif len(named) > 3 and named[3] in _ZH_ACTION_STARTS:
-            named = named[:3]
-        if 2 <= len(named) <= 3 and CJK.fullmatch(named[0]) and not any(r in named for r, _ in ZH_ROLE):
+        at = phrase.index(w)
+        if at > 0 and phrase[at - 1] in ZH_SURNAMES and (at == 1 or phrase[at - 2] in "的，, "):
+            person.name_zh = person.name_en = phrase[at - 1:at + len(w)]  # "钱老板", "王阿姨": surname and role
+            person.age = age or person.age
+            return person
+        named = phrase[at + len(w):]
+        if not (2 <= len(named) <= 3 and re.fullmatch(rf"[{CJK_CLASS}]+", named)):
+            named = zh_name_after_role(named) or ""  # "女儿小桃跑进来", "向导扎西咳嗽了两声": the name before the action
+        if 2 <= len(named) <= 3 and CJK.fullmatch(named[0]) and not any(r in named for r, _ in ZH_ROLE) \
+                and not voice_words(named) and not sound_hits(named, "zh"):
             person.name_zh = person.name_en = named  # "女儿小桃": the role tells who, the name is what she is called
             person.age = age or person.age
             person.gender = person.gender or instruct.parse_speech(unaged).gender
@@ -346,8 +364,10 @@ def _read_person_zh(phrase: str) -> Person | None:
         person.age = age or person.age
         person.gender = person.gender or instruct.parse_speech(unaged).gender  # "女声旁白"
         return person
-    name = zh_name(phrase)
-    if name is None and len(phrase) <= 3 and CJK.fullmatch(phrase) and zh_name_gender(phrase) \
+    tail = phrase.rsplit("的", 1)[-1]  # "逗哏的李大嘴": who comes after the last 的
+    name = zh_name(phrase) or zh_subject_name(phrase) or (zh_name(tail) or zh_subject_name(tail) if tail != phrase
+                                                          else None)
+    if name is None and len(phrase) <= 3 and re.fullmatch(rf"[{CJK_CLASS}]+", phrase) and zh_name_gender(phrase) \
             and not voice_words(phrase):
         name = phrase  # "春梅", "建国": a given name alone
     if name:
@@ -363,6 +383,8 @@ _EN_PREPOSITION_START = re.compile(r"\s*(?:with|in|on|at|from|of|by|near|under|o
 _EN_DETERMINERS = {"a", "an", "the", "his", "her", "their", "my", "our", "your", "this", "that", "one", "two",
                    "some", "another"}
 _ZH_FEMALE_MARKS = "女娘妈姐妹婆嫂姨奶姑媳妞"
+# Last characters of a Chinese noun that names a person (教授 aside: roles are read first)
+_ZH_PERSON_ENDS = "人者员家师生手工客哥姐妹弟爷奶叔姨娘婆公子孩娃宝主长官兵侠匠夫妇嫂爸妈童君士"
 _ZH_ACTION_STARTS = set("跑走站坐转回进出笑哭拿看听喊叫说在从向对把被一又也就还都突忽便正边轻低大小慢快")
 _ZH_MALE_MARKS = "男爷叔伯哥弟爹夫公舅"
 
@@ -426,7 +448,8 @@ def _someone_zh(phrase: str) -> Person | None:
     head = text.split("的")[-1] if "的" in text else text
     head = _without_manner(re.sub(r"(?:在|对着|朝着|向着)[^，,]*$", "", head))
     if (not 2 <= len(head) <= 5 or not CJK.fullmatch(head[0]) or not CJK.fullmatch(head[-1])
-            or re.search(r"[地着了得过]", head) or voice_words(head)):  # "打着哈欠" is what someone does
+            or re.search(r"[地着了得过]", head) or voice_words(head)  # "打着哈欠" is what someone does
+            or not (head[-1] in _ZH_PERSON_ENDS or re.search("[男女]", head))):  # "语速很慢" is how they speak
         return None
     voice = instruct.parse_speech(re.sub("老师|老板", "", text))
     gender = voice.gender or ("female" if any(c in _ZH_FEMALE_MARKS for c in head) else

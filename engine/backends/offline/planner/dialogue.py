@@ -13,7 +13,7 @@ from engine.plan import MAX_TEXT_CHARS
 from engine.text import CJK, CJK_CLASS
 
 from .cast import EN_ROLE, ZH_ROLE, Person, person_in, read_person, role_person, someone_or_the_last, voice_words
-from .names import name_gender
+from .names import name_gender, zh_name_gender
 from .draft import Clip, Draft, StoryRequest
 from .events import split_simultaneous
 from .scenes import enter_scene
@@ -67,6 +67,12 @@ _EN_QUOTE_VERBS = [
     ("orders", "shout"), ("ordered", "shout"), ("commands", "shout"), ("commanded", "shout"), ("begins", ""),
     ("began", ""), ("starts", ""), ("started", ""), ("goes on", ""), ("went on", ""), ("chimes in", ""),
     ("chimed in", ""), ("pipes up", ""), ("piped up", ""), ("blurts", "excited"), ("blurted", "excited"),
+    ("purrs", "tender"), ("purred", "tender"), ("squeaks", "excited"), ("squeaked", "excited"), ("croaks", "tired"),
+    ("croaked", "tired"), ("rasps", ""), ("rasped", ""), ("drawls", ""), ("drawled", ""), ("quips", "happy"),
+    ("quipped", "happy"), ("chirps", "happy"), ("chirped", "happy"), ("scoffs", "angry"), ("scoffed", "angry"),
+    ("sneers", "angry"), ("sneered", "angry"), ("shrieks", "shout"), ("shrieked", "shout"), ("moans", "sad"),
+    ("moaned", "sad"), ("grunts", "tired"), ("grunted", "tired"), ("corrects", ""), ("corrected", ""),
+    ("mutter", "mumble"), ("whispering", "whisper"), ("shouting", "shout"), ("yelling", "shout"),
 ]
 _EN_SAY_VERBS += _EN_QUOTE_VERBS
 _QUOTE_ONLY = {"calls", "called", "adds", "added", "continues", "continued", "sighs", "sighed", "sobs", "laughs", "cries",
@@ -86,9 +92,12 @@ _ZH_SAY_VERBS = [
     ("笑道", "happy"), ("哭道", "sad"), ("吼道", "shout"), ("怒道", "angry"), ("骂道", "angry"), ("嚷道", "shout"),
     ("惊呼", "surprised"), ("欢呼", "excited"), ("应道", ""), ("回应", ""), ("补充道", ""), ("提醒", ""),
     ("抱怨", "angry"), ("感叹", ""), ("低声道", "whisper"), ("轻声道", "whisper"), ("小声道", "whisper"),
+    ("吆喝", "shout"), ("嚷嚷", "shout"), ("招呼", ""), ("解释", "explain"), ("安慰", "tender"), ("哼道", ""),
+    ("咕囔", "mumble"), ("吼", "shout"),
 ]
 _ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
-_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?:道|着)?(?!题|明|服)")
+# not 说明/说服, nor 说话 as a noun ("说话带着川味儿"); "他们在说话" at a clause's end is speaking
+_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?:道|着)?(?!题|明|服|话[^，。！？,.!?\s])")
 _ZH_SAY_DELIVERY = dict(_ZH_SAY_VERBS)
 _ZH_NOT_SAY_BEFORE = "小传据听演"  # 小说, 传说, 据说, 听说, 演讲 are not someone speaking
 # "给孙子讲", "对她说": the listener follows one of these before the verb; in reported speech "和" does too
@@ -298,6 +307,9 @@ def attribute_quotes(draft: Draft, sentence: str) -> list[tuple[str, str | None,
             found = _speaker_after(draft.reading_language, texts[k + 1][:tail_cut[k + 1]])
             if found:
                 attributions[k], head_cut[k + 1] = found
+    for k in range(n):
+        if attributions[k] is None:  # '"Not me." Aiyana didn't look up.', "“我也不会。”王浩挠挠头。": who acts, speaks
+            attributions[k] = _speaker_of_the_beat(draft.reading_language, texts[k + 1][head_cut[k + 1]:tail_cut[k + 1]])
     pieces: list[tuple[str, str | None, Attribution | None]] = []
     for k in range(n + 1):
         narration = texts[k][head_cut[k]:tail_cut[k]]
@@ -311,7 +323,8 @@ def attribute_quotes(draft: Draft, sentence: str) -> list[tuple[str, str | None,
 
 _CHUNK_BREAK = re.compile(r"[,，、;；:：]|\s+—\s+")
 _CHUNK_BREAK_EN = re.compile(r"[,;:]|\s+—\s+|\s(?:and|as|while|then|when|but)\s", re.I)
-_MANNER_ZH = re.compile(r"语气|声音|嗓音|口吻|地$|着$|带着|略带|用")
+_MANNER_ZH = re.compile(r"语气|声音|嗓音|口吻|地$|着$|带着|略带|用|嗓门|笑声|语速|语调|口音|一口.{1,4}话")
+_VOICE_ZH = re.compile(r"嗓门|笑声|语速|语调|口音|嗓音|一口.{1,4}话")  # about the voice even with a sound word in it
 
 
 def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None:
@@ -332,7 +345,7 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
     stops = [m.start() for m in separators] + [end]
     chunks = list(zip(starts, stops))
     found = guess = None
-    for i in range(len(chunks) - 1, max(-1, len(chunks) - 6), -1):
+    for i in range(len(chunks) - 1, max(-1, len(chunks) - 9), -1):
         start, stop = chunks[i]
         person = person_in(text[start:stop], language, guess=False)  # a role or a name: certainly someone
         if person is not None and not person.plural:
@@ -341,10 +354,19 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
         person = person_in(text[start:stop], language)  # any phrase that reads as someone ("仰起头" may, too)
         if guess is None and person is not None and not person.plural:
             guess = (i, person)
-        if i < len(chunks) - 1 and (sound_hits(text[start:stop], language) or _scene_words(text[start:stop], language)):
+        if i < len(chunks) - 1 and not _the_speakers_action(text[start:stop], language) and \
+                not _describes_a_voice(text[start:stop], language) and \
+                (sound_hits(text[start:stop], language) or _scene_words(text[start:stop], language)):
             break  # an event or a place before the speaker: the introduction does not reach further back (where
             # the verb's own phrase says they speak, "在讲台上说", "calls from the porch", is not one)
     found = found or guess
+    if found is not None and found[0] > 0:
+        named = person_in(text[chunks[found[0] - 1][0]:chunks[found[0] - 1][1]], language, guess=False)
+        if named is not None and not named.plural and not named.pronoun and _is_a_name(named, found[1], language):
+            # "Léa, a French exchange student, …:" — the name is the speaker, the role says who she is
+            named.gender = named.gender or found[1].gender
+            named.age = named.age or found[1].age
+            found = (found[0] - 1, named)
     if found is None:
         if verb is None:
             return None  # "② 中间：", "Scene:": a colon with nobody before it
@@ -354,6 +376,10 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
             return None
         found = (len(chunks) - 1, person)
     index, speaker = found
+    if speaker.gender is None and not speaker.pronoun and language != "zh":  # "in his lazy late-night drawl"
+        intro = text[chunks[index][0]:end]
+        speaker.gender = ("female" if re.search(r"\b(?:she|her|herself)\b", intro, re.I) else
+                          "male" if re.search(r"\b(?:he|his|him|himself)\b", intro, re.I) else None)
     appositions = set()
     while index > 0:  # "A tired, husky-voiced jazz singer", "the goalkeeper, Tiago": what comes before is them too
         before = text[chunks[index - 1][0]:chunks[index - 1][1]]
@@ -374,8 +400,24 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
     listener = None
     if verb is not None and language != "zh":
         listener, _ = _listener(text[verb.end():], language)
-    delivery = ([_delivery_of(verb.group(1), language)] if verb else []) + _description_words(descriptions, language)
+    delivery = ([_delivery_of(verb.group(1), language)] if verb else []) + _as_written(verb) + \
+        _description_words(descriptions, language)
     return Attribution(speaker, verb.group(1) if verb else "", listener, delivery, text[start:]), start
+
+
+def _is_a_name(named, role, language: str) -> bool:
+    """Is `named` someone's own name, and `role` only what they are ("Morag, a chatty pensioner")?"""
+    if language == "zh":
+        return named.name_zh != role.name_zh and role.name_zh in {w for w, _ in ZH_ROLE}
+    return named.name_en != role.name_en and named.name_en[:1].isupper() and role.name_en.lower() in EN_ROLE \
+        and named.name_en.lower() not in EN_ROLE
+
+
+def _the_speakers_action(chunk: str, language: str) -> bool:
+    """"leans on the bar", "picks up the phone": a verb with no subject of its own is what the speaker does."""
+    first = words(chunk)[:1]
+    return language != "zh" and bool(first) and first[0].islower() and first[0].endswith(("s", "ed")) \
+        and first[0] not in EN_STOP and not sound_hits(chunk, language)
 
 
 def _names_the_same(chunk: str, speaker, language: str) -> bool:
@@ -385,6 +427,14 @@ def _names_the_same(chunk: str, speaker, language: str) -> bool:
     other = person_in(re.sub(r"^\s*(?:and|then|while|as)\s+", "", chunk, flags=re.I), language)
     return other is not None and not other.plural and not other.pronoun and other.name_en != speaker.name_en \
         and len(words(chunk)) <= 4 and not name_gender(other.name_en.split()[-1] if other.name_en else "")
+
+
+def _as_written(verb: re.Match | None) -> list[str]:
+    """A speech verb that says how ("squeaked", "growls", "嘟囔") is kept in the instruction's words as well."""
+    if verb is None:
+        return []
+    key = _delivery_of(verb.group(1), "zh" if CJK.search(verb.group(1)) else "en")
+    return [f"~{verb.group(1)}"] if key and key not in ("story", "") else []
 
 
 def _closing_verb(text: str, language: str) -> re.Match | None:
@@ -412,6 +462,8 @@ def _scene_words(chunk: str, language: str) -> bool:
 
 def _describes_a_voice(chunk: str, language: str) -> bool:
     """A short phrase of voice or manner words ("A tired", "用很凶", "很不耐烦的语气")."""
+    if language == "zh" and len(chunk) <= 12 and _VOICE_ZH.search(chunk):
+        return True  # "笑声爽朗", "嗓门大": how they sound, not a sound of the scene
     if sound_hits(chunk, language) or _scene_words(chunk, language):
         return False
     if language == "zh":
@@ -447,13 +499,42 @@ def _description_words(descriptions: list[str], language: str) -> list[str]:
     return out
 
 
+_ZH_HOW = re.compile(r"(?:压低|放低|提高|放轻|扯着|拉长|清了清)(?:声音|嗓门|嗓子|喉咙)|[\u4e00-\u9fff]{1,4}地$|[\u4e00-\u9fff]{1,2}着$")
+
+
+def _bare_name_zh(phrase: str) -> Person | None:
+    """"次仁压低声音" right after a line and before 问: whoever stands in the speaker's place is named by what is left
+    once how they speak is taken away, if that is two or three characters."""
+    rest = phrase.strip()
+    for _ in range(3):
+        rest = _ZH_HOW.sub("", rest).strip()
+    if 2 <= len(rest) <= 3 and re.fullmatch(rf"[{CJK_CLASS}]+", rest) and not voice_words(rest) and not sound_hits(rest, "zh") \
+            and rest not in ("他们", "她们", "大家", "有人", "众人"):
+        return Person(rest, rest, gender=zh_name_gender(rest))
+    return None
+
+
+def _speaker_of_the_beat(language: str, piece: str) -> Attribution | None:
+    """The person an action right after a quotation is about, with no speech verb ("王浩挠挠头"): in dialogue the
+    one who acts beside a line is the one who says it. Only a known role or a name counts."""
+    head = re.split(r"[,，;；:：—]", piece.strip(), maxsplit=1)[0].strip()
+    if not head or (language == "zh" and not CJK.match(head)) or (language != "zh" and not head[:1].isalpha()):
+        return None
+    if sound_hits(head.split()[0] if language != "zh" else head[:4], language):
+        return None  # "Thunder rolls": a sound, not someone
+    person = person_in(head, language, guess=False)
+    if person is None or person.plural or person.pronoun == "last":
+        return None
+    return Attribution(person, "", None, [])
+
+
 def _speaker_after(language: str, piece: str) -> tuple[Attribution, int] | None:
     """Speaker after a quotation: ', says the old man.' / ' he shouts.' / '他说。'; with how much it takes up."""
     if language == "zh":
         m = re.match(r"^\s*([^，。；！？,]{0,10}?)(" + _ZH_SAY_ALT + r")[^，。；！？,]{0,4}[，。；！？,]?", piece)
         if not m:
             return None
-        speaker = read_person(m.group(1), "zh")
+        speaker = read_person(m.group(1), "zh") or _bare_name_zh(m.group(1))
         return (Attribution(speaker, m.group(2), None, voice_words(m.group(0))), m.end()) if speaker else None
     lead = re.match(r"^[\s,—-]*", piece).end()
     stop = re.search(r"[.;!?]|,\s|\s(?:and|then)\s", piece[lead:])

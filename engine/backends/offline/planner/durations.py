@@ -20,8 +20,10 @@ _EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
                "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "half a": 0.5, "half an": 0.5}
 _EN_QTY = re.compile(
     r"(?<![\w.])(?P<n>\d+(?:\.\d+)?|half an?|forty-five|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|an?)(?P<sep>\s*-?\s*)"
-    r"(?P<u>hours?|hrs?|minutes?|mins?|seconds?|secs?|[hs])\b(?P<half>\s+and\s+a\s+half)?", re.I)
+    r"one|two|three|four|five|six|seven|eight|nine|ten|an?)(?P<pre_half>\s+and\s+a\s+half)?(?P<sep>\s*-?\s*)"
+    r"(?P<u>hours?|hrs?|minutes?|mins?|seconds?|secs?|[hs])\b(?P<half>\s+and\s+a\s+half)?"
+    # "1:30", "2:30" — minutes and seconds, read as a length only where nothing makes them a time of day
+    r"|(?<![\w.:])(?P<mm>\d{1,2}):(?P<ss>[0-5]\d)(?![\d:])(?!\s*(?:[ap]\.?m\b|o'clock|h\b))", re.I)
 _EN_UNIT_S = {"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "min": 60, "mins": 60, "minute": 60,
               "minutes": 60, "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1}
 _EN_CUE = re.compile(r"\b(?:duration|total|long|length|(?<!the )(?<!the very )lasts?|lasting|runtime|run time|overall)\b",
@@ -87,13 +89,15 @@ def _groups(matches: list[re.Match], text: str, joiner: str) -> list[tuple[int, 
 
 
 def _en_seconds(m: re.Match) -> float | None:
+    if m.group("mm"):
+        return int(m.group("mm")) * 60 + int(m.group("ss"))
     n, unit = m.group("n").lower(), m.group("u").lower()
     if unit in ("h", "s") and not n[0].isdigit():
         return None  # "a s" is not a duration; "90s" and "90 s" are
     amount = float(n) if n[0].isdigit() else _EN_NUMBERS.get(n)
     if amount is None:
         return None
-    if m.group("half"):
+    if m.group("half") or m.group("pre_half"):
         amount += 0.5
     return amount * _EN_UNIT_S[unit]
 
@@ -140,12 +144,23 @@ def _check_range(seconds: float, phrase: str) -> None:
                          f"{MIN_DURATION_S:g} seconds long")
 
 
+def _quoted_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where the instruction quotes someone ("…") and its script lines ("Vasquez: …"): a quantity there is what they
+    say ("We have ninety seconds"), unless it stands alone as a sentence of its own."""
+    quotes = [m.span() for m in re.finditer(r'"[^"\n]*"|“[^”]*”|「[^」]*」|『[^』]*』|‘[^’]*’', text)]
+    script = [m.span(1) for m in re.finditer(r"(?m)^\s*[A-Z][A-Za-z.' -]{0,30}(?:\([^)]*\))?:(?!\d)\s*(.+)$", text)]
+    return quotes, script
+
+
 def _parse_duration_en(text: str) -> tuple[float | None, str]:
     best = None  # (priority, seconds, start, end, sentence start, sentence end, alone in its sentence)
+    quotes, script = _quoted_spans(text)
     for start, end, ms in _groups(list(_EN_QTY.finditer(text)), text, r"\s*(?:,|and)?\s*"):
         values = [_en_seconds(m) for m in ms]
-        if any(v is None for v in values):
+        if any(v is None for v in values) or any(a <= start < b for a, b in quotes):
             continue
+        if ms[0].group("mm") and re.search(r"\b(?:at|by|until|till|from|since|before|after)\s*$", text[:start], re.I):
+            continue  # "at 1:30" is a time of day
         seconds = sum(values)
         sentence_start, sentence_end = _sentence_bounds(text, start, end, ".!?;\n")
         while sentence_start < start and text[sentence_start] in _CLOSERS:
@@ -153,6 +168,14 @@ def _parse_duration_en(text: str) -> tuple[float | None, str]:
         cue = bool(_EN_CUE.search(text[sentence_start:sentence_end]))
         around = text[sentence_start:start] + " " + text[end:sentence_end]
         alone = not [w for w in re.findall(r"[\w:'-]+", around.lower()) if w not in _EN_DURATION_FILLER]
+        clause_start, clause_end = _sentence_bounds(text, start, end, ".!?;,—\n")
+        clause_around = text[max(clause_start, sentence_start):start] + " " + text[end:min(clause_end, sentence_end)]
+        # "Heist gone wrong, 45s.", "…, chill, 2:30": a length in a clause of its own stands alone too
+        clause_alone = not [w for w in re.findall(r"[\w:'-]+", clause_around.lower()) if w not in _EN_DURATION_FILLER]
+        if any(a <= start < b for a, b in script) and not (alone or clause_alone):
+            continue  # "Vasquez: We have ninety seconds, people." is her line
+        if not alone and clause_alone:
+            cue = True
         internal = bool(_EN_INTERNAL_AFTER.match(text[end:]) or _EN_INTERNAL_BEFORE.search(text[:start]))
         priority = _priority(seconds, cue, alone, internal)
         if priority and (best is None or priority > best[0]):
@@ -172,6 +195,7 @@ def _parse_duration_en(text: str) -> tuple[float | None, str]:
             head = re.sub(r"an(\s*)$", r"a\1", head)
         cleaned = head.rstrip() + " " + tail.lstrip()
     cleaned = re.sub(r"\s+([,.;!?])", r"\1", re.sub(r"[ \t]+", " ", cleaned)).strip()
+    cleaned = re.sub(r",+\s*(?=[.;!?]|$)", "", cleaned)  # "…in a pet shop, 1:30." → "…in a pet shop."
     return float(seconds), cleaned
 
 

@@ -86,7 +86,7 @@ SOUNDS: list[Sound] = [
         (None, "slow footsteps crunch across gravel", "缓慢的脚步声踩过碎石路"),
         (None, "footsteps approach steadily", "脚步声渐渐靠近"),
     )),
-    Sound("door", r"doors?|gates?|doorbell", r"门(?!口)", True, "", (), (
+    Sound("door", r"doors?|gates?|doorbell", r"(?<![嗓部专热入])门(?![口诊])", True, "", (), (
         (r"knock|敲", "someone knocks firmly on a wooden door", "有人用力敲着木门"),
         (r"slam|bang|砰|摔|关上", "a door slams shut with a heavy bang", "门砰的一声重重关上"),
         (r"creak|open|吱|打开|推开", "a wooden door creaks slowly open", "木门吱呀一声慢慢打开"),
