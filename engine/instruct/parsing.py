@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from engine.text import CJK_RUN
+from engine.text import CJK_RUN, ZH_NUMERAL, zh_number
 
 from .attributes import KINDS, MODELS, Attributes, MusicAttributes, SoundAttributes, SpeechAttributes
 from .tables import (EN_FILLERS, EN_STOP, SPEECH_COMPOUNDS, TABLES, ZH_EDGE, ZH_NEG_INTENSIFIERS, ZH_NEGATORS, ZH_STOP,
@@ -109,6 +109,10 @@ def _age_in_years(m: re.Match) -> dict:
     return {"age": _age_bucket(years)}
 
 
+def _tempo_zh(m: re.Match) -> dict | None:
+    return _in_range("tempo_bpm", zh_number(m.group("zh")), 20, 400)
+
+
 def _tempo_range(m: re.Match) -> dict | None:
     return _in_range("tempo_bpm", (float(m.group("a")) + float(m.group("n"))) / 2, 20, 400)
 
@@ -148,6 +152,7 @@ _NUMBER_RULES: dict[str, tuple[_NumberRule, ...]] = {
         _rule(r"(?<![\d.])(?P<n>" + _UNUM + r")\s*" + _BPM, _TEMPO),
         _rule(r"\b(?:bpm|tempo)\s*(?:of|:|=|at|around|about|~)?\s*(?P<n>" + _UNUM + r")(?![\w.%])", _TEMPO),
         _rule(r"每分钟\s*(?P<n>" + _UNUM + r")\s*拍", _TEMPO),
+        _rule(r"每分钟\s*(?:大概|大约|约)?\s*(?P<zh>[" + ZH_NUMERAL + r"]{1,5})\s*拍", _tempo_zh),  # 每分钟九十拍
         _rule(r"(?P<n>" + _UNUM + r")\s*拍\s*(?:每分钟|/\s*分钟?)", _TEMPO),
         _rule(r"(?<![\d.])(?P<n>\d{2,3}(?:\.\d+)?)\s*拍", _TEMPO),  # "128拍": a count this size is a tempo
         # Key: a lower-case "a" is the article in "a minor key"; every other letter names a tonic in either case.

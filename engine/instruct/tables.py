@@ -200,7 +200,8 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
         _v("cinematic", "cinematic|orchestral|film score|movie score|soundtrack|symphonic|trailer music|film|"
            "film music", "电影配乐|管弦乐|交响乐|影视配乐|电影感|电影音乐|电影"),
         _v("folk", "folk|acoustic folk|folksy|folk song|acoustic", "民谣|民歌"),
-        _v("jazz", "jazz|jazzy|swing|bebop|smooth jazz|ragtime|stride piano|boogie-woogie|dixieland",
+        _v("jazz", "jazz|jazzy|swing|bebop|smooth jazz|ragtime|stride piano|boogie-woogie|dixieland|elevator music|"
+           "muzak|lounge music|easy listening",
            "爵士乐|爵士|摇摆乐|拉格泰姆|散拍"),
         _v("rock", "rock|rock and roll|indie rock|hard rock|soft rock|punk", "摇滚乐|摇滚|朋克"),
         _v("pop", "pop|pop song|mainstream pop", "流行音乐|流行乐|流行歌曲|流行"),
@@ -263,6 +264,7 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
         _v("guzheng", "guzheng|chinese zither|zither", "古筝|筝"),
         _v("guqin", "guqin", "古琴"),
         _v("erhu", "erhu|chinese fiddle", "二胡|胡琴"),
+        _v("morin khuur", "morin khuur|horsehead fiddle|horse-head fiddle", "马头琴"),
         _v("pipa", "pipa|chinese lute", "琵琶"),
         _v("xiao", "xiao|chinese vertical flute", "箫|洞箫"),
         _v("xun", "xun|ocarina|clay flute", "埙|陶埙|陶笛"),
@@ -304,7 +306,7 @@ _MUSIC: dict[str, tuple[Value, ...]] = {
            "紧张|悬疑|不安|焦虑|紧迫|急迫|扣人心弦"),
         _v("calm", "calm|peaceful|serene|relaxing|relaxed|tranquil|soothing|chill|chilled|meditative|restful",
            "宁静|平静|安静|舒缓|放松|祥和|恬静|安详|悠闲|轻松"),
-        _v("epic", "epic|heroic|grand|majestic|triumphant|anthemic", "宏大|史诗|壮丽|雄壮|磅礴|激昂|英雄|恢弘"),
+        _v("epic", "epic|heroic|grand|majestic|triumphant|anthemic", "宏大|史诗|壮丽|雄壮|磅礴|激昂|英雄|恢弘|大气"),
         _v("mysterious", "mysterious|mystical|enigmatic|mystery|eerie|otherworldly|magical",
            "神秘|奇幻|诡秘|魔幻|诡异"),
         _v("romantic", "romantic|loving|love|tender|sensual|intimate", "浪漫|深情|温情|甜蜜|柔情"),
@@ -431,7 +433,8 @@ INSTRUMENT_FAMILY = {
     "ukulele": "guitar", "electric piano": "piano", "viola": "violin", "horn": "brass", "trumpet": "brass",
     "marimba": "bells", "accordion": "organ", "electric guitar": "guitar", "choir": "pad", "xiao": "flute",
     "koto": "harp", "banjo": "guitar", "mandolin": "guitar", "lute": "guitar", "recorder": "flute",
-    "pan flute": "flute", "whistle": "flute", "xun": "flute", "harmonica": "accordion", "trombone": "brass", "tuba": "brass", "timpani": "percussion",
+    "pan flute": "flute", "whistle": "flute", "xun": "flute", "morin khuur": "violin", "harmonica": "organ",
+    "trombone": "brass", "tuba": "brass", "timpani": "percussion",
 }
 
 TABLES: dict[str, dict[str, tuple[Value, ...]]] = {"speech": _SPEECH, "music": _MUSIC, "sound": _SOUND}

@@ -69,7 +69,7 @@ def _story_order(draft: Draft) -> list[tuple[str, object]]:
             continue
         # an ambience bed only where the instruction says where or when (or what is heard throughout): a scene
         # nobody placed gets no invented breeze
-        if scene.ambient or scene.weather or scene.place or scene.time or scene.indoor:
+        if scene.ambient or scene.weather or scene.place or scene.time or scene.room:
             ordered.append(("bed", scene))
         ordered += [("clip", c) for c in scene.clips]
     ordered += [("clip", c) for c in draft.ending]

@@ -49,7 +49,7 @@ def beat_pool(scene: Scene) -> list[Beat]:
     naturally repeat (gulls, hooves, thunder). Single events (a door, a kettle) are not repeated."""
     pool: list[Beat] = []
     # an indoor cue with no named place ("inside", "by the fire", "屋里") is a room of a house
-    setting = SETTING_BY_KEY.get(scene.place or "") or (SETTING_BY_KEY["house"] if scene.indoor else None)
+    setting = SETTING_BY_KEY.get(scene.place or "") or (SETTING_BY_KEY["house"] if scene.room else None)
     if setting:
         pool += [(en, zh, False) for en, zh in setting.beats]
     keys = list(scene.sound_keys) + ([scene.weather] if scene.weather and scene.weather not in scene.sound_keys else [])

@@ -390,8 +390,9 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
         index -= 1
     start = chunks[index][0]
     speaker_chunk = text[chunks[found[0]][0]:chunks[found[0]][1]]
-    if verb is None and sound_hits(speaker_chunk, language):
-        start = len(piece)  # "Old Mrs. K taps on the glass door: '…'": the tap is heard before her line
+    if sound_hits(speaker_chunk, language) and found[0] == index:
+        # "Old Mrs. K taps on the glass door: '…'", "奶奶推开院门，冲着外头喊：": what they do is heard before the line
+        start = chunks[found[0]][1]
     descriptions = [text[a:b].strip(" ,，、") for a, b in chunks[index:]
                     if a != chunks[found[0]][0] and a not in appositions]
     descriptions += _manner_of(text[chunks[found[0]][0]:chunks[found[0]][1]], language)

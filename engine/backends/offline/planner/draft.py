@@ -56,7 +56,9 @@ class Scene:
     place: str | None = None  # a Setting key
     time: str | None = None  # a TimeOfDay key
     weather: str | None = None
-    indoor: bool = False
+    indoor: bool = False  # heard indoors (a room is named, or its things are: a microwave, 防盗门)
+    room: bool = False  # a room is named ("inside", "屋里"): it may get a room's ambience
+    outdoor: bool = False  # something says it is outside ("in the yard", "exterior"), with no place named
     ambient: list[str] = field(default_factory=list)  # sound keys heard under the scene (in its bed)
     sound_keys: list[str] = field(default_factory=list)  # sound keys heard in the scene (material for beats)
     clips: list[Clip] = field(default_factory=list)

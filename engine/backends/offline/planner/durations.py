@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from engine.plan import MAX_DURATION_S
-from engine.text import CJK, detect_language
+from engine.text import CJK, ZH_NUMERAL, detect_language, zh_number
 
 DEFAULT_DURATION_S = 60.0
 MIN_DURATION_S = 5.0
@@ -35,12 +35,11 @@ _EN_DURATION_FILLER = {"the", "total", "duration", "is", "of", "about", "around"
                        "should", "be", "last", "lasts", "lasting", "long", "length", "in", "for", "make", "with", "a",
                        "an", "runtime", "run", "time", "overall", "audio", "story", "clip", "piece", "and", "total:",
                        "duration:", "target", "please", "approx", "exactly", "at", "most", "least", "has", "have"}
-_ZH_NUM_CHARS = "零〇一二两三四五六七八九十百半"
+
 _ZH_QTY = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?|[" + _ZH_NUM_CHARS + r"]+)\s*个?\s*"
+    r"(?P<n>\d+(?:\.\d+)?|[" + ZH_NUMERAL + r"]+)\s*个?\s*"
     r"(?P<u>小时|分钟|分(?=半|钟|\s*(?:\d+|[零〇一二两三四五六七八九十]+)\s*秒)|秒钟|秒)(?P<half>半钟?)?")
 _ZH_CUE = re.compile(r"时长|总长|长度|持续|总共|共计|全长|时间为|时间是")
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CLOSERS = "\"”’」』' \t"
 
 
@@ -54,26 +53,6 @@ def parse_duration(text: str) -> tuple[float | None, str]:
     if detect_language(text) == "zh" and _ZH_QTY.search(text):
         return _parse_duration_zh(text)
     return _parse_duration_en(text)
-
-
-def _zh_number(s: str) -> float:
-    if re.fullmatch(r"\d+(?:\.\d+)?", s):
-        return float(s)
-    if s == "半":
-        return 0.5
-    total, num = 0, 0
-    for ch in s:
-        if ch in _ZH_DIGITS:
-            num = _ZH_DIGITS[ch]
-        elif ch == "十":
-            total += (num or 1) * 10
-            num = 0
-        elif ch == "百":
-            total += (num or 1) * 100
-            num = 0
-        elif ch == "半":
-            return total + num + 0.5
-    return float(total + num)
 
 
 def _groups(matches: list[re.Match], text: str, joiner: str) -> list[tuple[int, int, list[re.Match]]]:
@@ -103,7 +82,7 @@ def _en_seconds(m: re.Match) -> float | None:
 
 
 def _zh_seconds(m: re.Match) -> float:
-    amount = _zh_number(m.group("n"))
+    amount = zh_number(m.group("n"))
     unit = m.group("u")
     if m.group("half"):
         amount += 0.5

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 from engine.plan import MAX_CAPTION_CHARS
+from engine.text import CJK
 
 from .cast import names_a_person, note_subject, read_person, voice_words
 from .draft import Clip, Draft, Scene
 from .scenes import TIME_PHRASES, Setting, enter_scene, environment
 from .sound_words import HUMAN_SOUNDS, SOUND_BY_KEY, sound_hits
-from .wording import EN_STOP, as_sentence, pattern
+from .wording import EN_STOP, as_sentence, pattern, words
 
 # Sounds that go on under a scene rather than happen once in it.
 _BED_CUE = re.compile(r"\b(?:throughout|in the background|all night|the whole time|all the while)\b|背景|全程|始终|一直",
@@ -132,6 +133,13 @@ def _variant(draft: Draft, key: str, clause: str) -> tuple[str, str, bool]:
     return en, zh, False
 
 
+def _says_more(body: str, language: str) -> bool:
+    """A clause with more to it than its sound words and their verbs ("a lawnmower drones three gardens away")."""
+    if language == "zh":
+        return len(CJK.findall(body)) >= 10
+    return len([w for w in words(body) if w.lower() not in EN_STOP]) >= 6
+
+
 def _caption(draft: Draft, body: str, keys: tuple[str, ...], scene: Scene, setting: Setting | None, time: str | None,
              place: tuple[str, str] | None) -> str:
     reading, writing = draft.reading_language, draft.language
@@ -146,9 +154,10 @@ def _caption(draft: Draft, body: str, keys: tuple[str, ...], scene: Scene, setti
             continue  # "a gentle breeze rustles through the leaves" already has the leaves
         variants.append(_variant(draft, k, body))
         used.append(k)
-    if reading == writing and not all(triggered for _, _, triggered in variants):
+    if reading == writing and (not all(triggered for _, _, triggered in variants) or _says_more(body, reading)):
         # a default description of a related sound ("soft snowfall" for hail, a creaking hull for a ship's horn)
-        # would replace the asked event: the clause itself says what is heard
+        # would replace the asked event, and a clause that says more than one word per sound (a lawnmower three
+        # gardens away beside the creaking door) would lose it: the clause itself says what is heard
         return as_sentence(body, reading)[:MAX_CAPTION_CHARS]
     descriptions = [(en, zh) for en, zh, _ in variants]
     scene.heard.update(d[0] for d in descriptions)

@@ -130,6 +130,8 @@ def find_music(draft: Draft, body: str) -> tuple[str, str] | None:
     language = draft.reading_language
     main, tail = split_simultaneous(body, language)
     found = ZH_MUSIC.findall(main) if language == "zh" else EN_MUSIC.findall(main)
+    if not found and _SOURCE.search(main) and re.search(r"\bplay(?:s|ing|ed)?\b|放着|播放|在放|放的|传出", main, re.I):
+        found = [_SOURCE.search(main).group(0)]  # "a radio inside the cab was playing something Romanian and sad"
     if not found:
         # no music word, but a genre, a key or a number of beats per minute is a music request too
         asked = asked_music(main)

@@ -43,7 +43,7 @@ def read_story(draft: Draft, story: str) -> None:
     draft.story_text = story
     draft.cast.group = read_group(story, draft.reading_language)
     text = hide_quotes(_script_lines(draft, _screenplay(story)), draft.quotes)
-    for sentence in split_sentences(text, draft.reading_language):
+    for sentence in _music_details_joined(split_sentences(text, draft.reading_language), draft):
         if QUOTE_MARK.search(sentence):
             for narration, quote, attribution in attribute_quotes(draft, sentence):
                 for clause in split_clauses(narration, draft.reading_language):
@@ -55,6 +55,22 @@ def read_story(draft: Draft, story: str) -> None:
                 _read_clause(draft, clause)
     if draft.recognised == 0:
         _narrate(draft, story)
+
+
+def _music_details_joined(sentences: list[str], draft: Draft) -> list[str]:
+    """"Hot jazz with clarinet and banjo. Upbeat and playful, around 180 bpm.": a sentence that only adds a tempo,
+    key or mood joins the music sentence before it."""
+    language = draft.reading_language
+    out: list[str] = []
+    for sentence in sentences:
+        clauses = split_clauses(sentence, language)
+        if out and clauses and all(music_details_only(c, language) for c in clauses) and \
+                any(find_music(draft, c) for c in split_clauses(out[-1], language)):
+            out[-1] = out[-1].rstrip("。.!！ ") + ("，" if language == "zh" else ", ") + ", ".join(clauses) \
+                if language != "zh" else out[-1].rstrip("。.!！ ") + "，" + "，".join(clauses)
+            continue
+        out.append(sentence)
+    return out
 
 
 def _join_music_details(clauses: list[str], draft: Draft) -> list[str]:

@@ -189,7 +189,7 @@ SETTINGS: list[Setting] = [
              (("sand hisses in a gust of wind", "一阵风吹过，沙子沙沙作响"),),
              "in the desert", "沙漠里"),
     Setting("river", r"rivers?|lakes?|ponds?|riverbanks?|swamps?|marsh(?:es)?|bayous?|wetlands?",
-            r"河边|湖边|池塘|溪边|河畔|湖畔|沼泽|湿地", False,
+            r"河边|湖边|池塘|溪边|河畔|湖畔|沼泽|湿地|湖面|湖上|河面|江面|江边", False,
              ("a gently flowing river with birds", "河水缓缓流淌，鸟儿轻鸣"), ("a calm river at night with frogs", "夜晚平静的河边，蛙声阵阵"),
              (("a fish splashes in the water", "一条鱼跃出水面，溅起水花"),),
              "by the river", "河边"),
@@ -248,6 +248,8 @@ class SceneCues(NamedTuple):
     clears: bool  # the weather ends in this clause ("the rain stops")
     indoor: bool
     place: tuple[str, str] | None  # (preposition, noun phrase) as written: ("over", "a fishing village")
+    outdoor: bool = False  # "outside", "in the yard", "外景" with no place named
+    room: bool = False  # a room named without a place ("inside", "屋里")
 
 
 def _head_setting(clause: str, language: str):
@@ -267,9 +269,28 @@ def _head_setting(clause: str, language: str):
     return hit
 
 
+# What puts a scene indoors when no place is named: the room's own things ("microwave beeps", "防盗门砰地关上")
+_INDOOR_EN = (r"inside|indoors|within|windows?|window ?panes?|fireplace|hearth|by the fire|microwave|fridge|refrigerator|"
+              r"kettle|oven|stove|sofa|couch|bedroom|pillow|desk|keyboards?|typing|printer|photocopier|copier|"
+              r"radiator|ceiling|ceiling fan|air[- ]con\w*|sink|bathtub|toilet|vacuum cleaner|washing machine|"
+              r"dishwasher|hair ?dryer|television|tv|doorbell|staircase|stairs|hallway|corridor|upstairs|downstairs|"
+              r"living room|staff ?room|newsroom|studio|greenhouse|observatory|habitat|int\.")
+_INDOOR_ZH = (r"屋里|室内|屋内|家里|炉火|壁炉|外面|窗|微波炉|冰箱|水壶|烤箱|灶台|沙发|床上|书桌|键盘|打印机|复印机|显示器|暖气|"
+              r"天花板|吊扇|电扇|空调|水龙头|水槽|浴缸|马桶|吸尘器|洗衣机|洗碗机|吹风机|电视|门铃|楼梯|走廊|楼上|楼下|防盗门|"
+              r"窗台|内景|出租屋|公寓|急诊室|候诊|病房|直播间|录音棚|演播室|办公|大堂|客栈")
+_OUTDOOR_EN = (r"outside|outdoors|open air|in the yard|backyard|garden|roads?|highway|motorway|sky|fields?|ext\.|"
+               r"rooftop|porch|balcony|courtyard|alley")
+_OUTDOOR_ZH = r"户外|室外|野外|院子|院里|路上|公路|天空|田里|外景|屋顶|阳台|巷子|胡同|广场"
+# "outside the window", "窗外", "beyond the wall": what follows is heard from inside
+_HEARD_THROUGH = re.compile(r"窗外|门外|墙外|隔壁|outside the window|through the window|beyond the (?:wall|window|door)|"
+                            r"next door|from the street", re.I)
+
+
 def read_scene(draft: Draft, clause: str) -> SceneCues:
     language = draft.reading_language
     hit = _head_setting(clause, language)
+    if hit and _HEARD_THROUGH.search(clause[:hit[1].start()][-12:]):
+        hit = None  # "窗外操场上有人在打篮球": a place heard through the window is not where we are
     setting = hit[0] if hit else None
     place = None
     if hit and language == "en":
@@ -290,9 +311,11 @@ def read_scene(draft: Draft, clause: str) -> SceneCues:
     elif "wind" in keys and draft.find(r"strong|fierce|howl\w*|gust\w*|gales?", r"狂风|大风|呼啸", clause):
         weather = "wind"
     clears = bool(weather and _WEATHER_CLEARS.search(clause))
-    indoor = bool(draft.find(r"inside|indoors|within|windows?|window ?panes?|fireplace|hearth|by the fire",
-                             r"屋里|室内|屋内|家里|炉火|壁炉|外面|窗", clause))
-    return SceneCues(setting, time, weather, clears, indoor, place)
+    room = bool(draft.find(r"inside|indoors|within|in the room|fireplace|hearth|by the fire",
+                            r"屋里|室内|屋内|家里|房间里|炉火|壁炉", clause))
+    indoor = room or bool(draft.find(_INDOOR_EN, _INDOOR_ZH, clause))
+    outdoor = not indoor and bool(draft.find(_OUTDOOR_EN, _OUTDOOR_ZH, clause))
+    return SceneCues(setting, time, weather, clears, indoor, place, outdoor, room)
 
 
 def enter_scene(draft: Draft, clause: str) -> tuple[int, SceneCues]:
@@ -303,7 +326,8 @@ def enter_scene(draft: Draft, clause: str) -> tuple[int, SceneCues]:
     if draft.weather_cleared and current.clips:
         # "the rain stops" is heard under the rain; what follows is a calm scene
         draft.weather_cleared = False
-        draft.scenes.append(Scene(place=current.place, time=current.time, weather=None, indoor=current.indoor))
+        draft.scenes.append(Scene(place=current.place, time=current.time, weather=None, indoor=current.indoor,
+                                  room=current.room, outdoor=current.outdoor))
         current = draft.scenes[-1]
     new_place = setting.key if setting else None
     weather_after = None if clears else weather or current.weather
@@ -314,7 +338,8 @@ def enter_scene(draft: Draft, clause: str) -> tuple[int, SceneCues]:
     if changed and current.clips:
         indoor_next = (setting.indoor if setting else (current.indoor and not new_place)) or cues.indoor
         draft.scenes.append(Scene(place=new_place or current.place, time=time or current.time, weather=weather_after,
-                                  indoor=indoor_next))
+                                  indoor=indoor_next, outdoor=cues.outdoor and not indoor_next,
+                                  room=cues.room or (current.room and not new_place)))
     else:
         current.place = current.place or new_place
         current.time = current.time or time
@@ -323,6 +348,8 @@ def enter_scene(draft: Draft, clause: str) -> tuple[int, SceneCues]:
         if setting and current.place == setting.key:
             current.indoor = current.indoor or setting.indoor
         current.indoor = current.indoor or cues.indoor
+        current.room = current.room or cues.room
+        current.outdoor = (current.outdoor or cues.outdoor) and not current.indoor
     if clears:
         draft.weather_cleared = True
     return len(draft.scenes) - 1, cues
@@ -334,9 +361,12 @@ def environment(scene: Scene, language: str) -> str:
     env = _ENVIRONMENTS.get(scene.place or "")
     if env:
         return env[1] if zh else env[0]
-    if scene.indoor:
+    setting = SETTING_BY_KEY.get(scene.place or "")
+    if scene.indoor or (setting and setting.indoor):
         return "室内" if zh else "indoors"
-    return "室外" if zh else "outdoors"
+    if setting or scene.outdoor or scene.weather:
+        return "室外" if zh else "outdoors"
+    return ""  # nothing says where: the sound is not placed indoors or out
 
 
 def bed_caption(scene: Scene, language: str) -> str:

@@ -34,7 +34,7 @@ SOUNDS: list[Sound] = [
          (None, "storm winds roar{at} as heavy rain lashes down", "暴风怒吼，大雨猛烈地倾泻而下"),
          (None, "thunder cracks overhead as torrential rain pours down{at}", "头顶雷声炸响，暴雨倾盆而下"),
      )),
-    Sound("rain", r"rain|raining|rains|rainfall|drizzle|downpour|raindrops?", r"雨", False, "on", ("whistle",), (
+    Sound("rain", r"rain|raining|rains|rainfall|drizzle|downpour|raindrops?|monsoon", r"雨", False, "on", ("whistle",), (
         (r"\bstops?\b|\bends?\b|\bease|\bclear|停", "the rain eases to a few last drops", "雨渐渐停了，只剩零星的雨滴"),
         (r"light|gentl|soft|drizzl|patter|轻|细雨|小雨|毛毛", "a light rain patters softly{at}", "细雨轻轻地淅淅沥沥落下"),
         (r"window|glass|窗", "rain streaks and taps against the window glass", "雨点不停地敲打着窗玻璃"),
@@ -60,7 +60,9 @@ SOUNDS: list[Sound] = [
         (None, "waves crash against the rocky shore", "海浪猛烈地拍打着礁石海岸"),
         (None, "the sea surges and breaks on the rocks", "海水涌起，在岩石上碎成浪花"),
     )),
-    Sound("boat", r"boats?|ships?|oars?|rowing|rows|sails|hull|ropes?|deck|mast", r"船|桨|甲板|缆绳|帆", False, "", (), (
+    Sound("boat", r"boats?|ships?|oars?|rowing|rows|sails|hull|ropes?|deck|mast|fog ?horns?|ship'?s horn",
+          r"船|桨|甲板|缆绳|帆|雾笛", False, "", (), (
+        (r"fog ?horn|ship'?s horn|雾笛|汽笛", "a foghorn sounds low across the water", "雾笛低沉地在水面上响起"),
         (r"\boars?\b|\brow|桨|划", "oars splash rhythmically as a small boat is rowed", "船桨有节奏地划着水"),
         (r"rope|haul|缆绳|绳", "ropes creak and strain on a wooden ship", "缆绳在木船上吱嘎作响、绷得紧紧的"),
         (r"\bsails?\b|帆", "sails flap and snap in the wind", "船帆在风中噼啪作响"),
@@ -208,7 +210,10 @@ SOUNDS: list[Sound] = [
     Sound("applause", r"applau\w*|clapping|claps|cheers|cheering", r"掌声|鼓掌|欢呼", True, "", (), (
         (None, "an audience bursts into applause and cheering", "观众爆发出热烈的掌声和欢呼"),
     )),
-    Sound("laugh", r"laugh(?:s|ing|ter|ed)?|giggl\w*", r"笑声|大笑|哈哈|咯咯", True, "", (), (
+    Sound("chicken", r"chickens?|hens?|cluck\w*", r"母鸡|小鸡|(?<![公火])鸡(?![蛋肉汤翅腿])|咯咯哒", False, "", (), (
+        (None, "hens cluck and scratch about the yard", "母鸡在院子里咯咯地叫着刨食"),
+    )),
+    Sound("laugh", r"laugh(?:s|ing|ter|ed)?|giggl\w*", r"笑声|大笑|哈哈|咯咯(?:地)?笑", True, "", (), (
         (r"child|kid|孩子|咯咯", "children giggle happily", "孩子们咯咯地笑"),
         (None, "people laugh warmly together", "人们一起开心地大笑"),
     )),
@@ -283,8 +288,10 @@ SOUNDS: list[Sound] = [
          (r"war|battle|arm(?:y|ies)|战", "war drums pound a steady rhythm", "战鼓隆隆，节奏沉稳"),
          (None, "drums beat a steady rhythm", "鼓点敲出稳定的节奏"),
      )),
-    Sound("machine", r"machines?|machinery|factory|drills?|hammers?|saws?|hums?|humming|whirr?\w*|beeps?|beeping|computers?",
-     r"机器(?!人)|工厂|电钻|锤|锯|哔哔|电脑", False, "", (), (
+    Sound("machine", r"machines?|machinery|factory|drills?|hammers?|saws?|hums?|humming|whirr?\w*|beeps?|beeping|computers?|"
+                     r"air[- ]?con\w*|air conditioners?|ac units?",
+     r"机器(?!人)|工厂|电钻|锤|锯|哔哔|电脑|空调", False, "", (), (
+         (r"air|空调", "an air conditioner hums steadily", "空调平稳地嗡嗡作响"),
          (r"\bhums?\b|humming|whir|嗡", "machines hum and whir steadily", "机器平稳地嗡嗡运转"),
          (r"beep|哔", "electronic beeps chirp from a console", "控制台发出电子哔哔声"),
          (r"hammer|锤", "a hammer strikes metal repeatedly", "锤子反复敲击金属"),
