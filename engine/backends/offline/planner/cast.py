@@ -236,12 +236,15 @@ someone somebody everyone nobody voices sounds""".split())
 
 
 def _read_person_en(phrase: str) -> Person | None:
+    phrase = re.sub(r"(\w)['’]s\b", r"\1", phrase)  # "a woman's shaky whisper": the woman
     original = words(phrase)
     lowered = [w.lower() for w in original]
     if not lowered or len(lowered) > 7:
         return None
     if lowered[-1] in ("he", "him", "she", "her") and len(lowered) <= 2:
         return Person("", "", pronoun="he" if lowered[-1] in ("he", "him") else "she")
+    if lowered[0] in ("he", "she") and len(lowered) <= 5:
+        return Person("", "", pronoun=lowered[0])  # "he picks up the phone" 
     if lowered[-1] in ("i", "we"):
         return role_person(EN_ROLE["narrator"], [])
     head = lowered[-1]
@@ -335,8 +338,8 @@ def _read_person_zh(phrase: str) -> Person | None:
     # 老师 and 老板 are a teacher and a boss: engine.instruct would read their 老 as old
     unaged = re.sub("老师|老板", "", phrase)
     delivery, age = voice_words(unaged), instruct.parse_speech(unaged).age
-    if phrase in ("他", "她"):
-        return Person("", "", pronoun="he" if phrase == "他" else "she")
+    if phrase in ("他", "她") or (phrase[:1] in "他她" and phrase[1:2] not in "们的" and len(phrase) <= 6):
+        return Person("", "", pronoun="he" if phrase[0] == "他" else "she")  # "他接起来": he, picking up
     if phrase in ("我", "我们"):
         return role_person(EN_ROLE["narrator"], [])
     if phrase.endswith("们"):

@@ -21,14 +21,17 @@ from .wording import EN_CONNECT, EN_STOP, QUOTE_MARK, ZH_CONNECT, as_sentence, e
 # "Anna: Hello." — but not "Note: …", "Scene: …", "总时长：…" or "早上：…"
 # "Anna: Hello.", "Raj (muttering): …", "奇奇（打着哈欠）：…", "王阿姨：“…”" — but not "Note: …", "Scene: …",
 # "② 中间：…" or "总时长：…"
-_SCRIPT_LINE = re.compile(rf"^\s*((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){{0,2}}|[{CJK_CLASS}]{{1,5}}|[A-Za-z][\w'-]*)"
+_SCRIPT_LINE = re.compile(rf"^\s*(?:[-*•·]\s*)?((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){{0,2}}|[{CJK_CLASS}]{{1,5}}[A-Za-z]{{0,5}}|"
+                          rf"[A-Za-z][\w'-]*)(?:\s*,\s*([^:：(（,]{{1,60}}))?"
                           rf"\s*(?:[(（]([^)）]{{1,40}})[)）])?\s*[:：]\s*(.+)$")
 _NOT_A_SPEAKER = re.compile(r"说|道|问|喊|时长|总长|duration|note|total|scene|setting|time|title|story|sound|music|"
                             r"length|dialogue|narration|background|音乐|场景|背景|声音|对白|旁白词|开头|中间|结尾|然后|最后|"
                             r"备注|标题|夜|晨|早|晚|午|^ext\b|^int\b", re.I)
+_RULED_OUT = re.compile(r"^\s*(?:no|without|never)\s+(?!one\b|longer\b|sooner\b)\w|^\s*(?:不要|没有|无需|不需要|不用|别|无)"
+                        r"(?!论|数|声无息)", re.I)
 _QUOTED_WHOLE = re.compile(r'^\s*["“「『‘\']\s*(.+?)\s*["”」』’\']\s*$')
 # "场景 setting：海边", "Sounds: rain, a kettle", "对白：": a label that only says what kind of line follows
-_LABEL = re.compile(r"^\s*(?:场景|声音|音效|对白|台词|备注|标题|时长|总时长|scene|setting|sounds?|sfx|dialogue|notes?|title|"
+_LABEL = re.compile(r"^\s*(?:[-*•·]\s*)?(?:场景|声音|音效|对白|台词|备注|标题|时长|总时长|scene|setting|sounds?|sfx|dialogue|notes?|title|"
                     r"duration|length)(?:\s+[A-Za-z]+)?\s*[:：]\s*", re.I)
 # A screenplay: "EXT. DESERT HIGHWAY - DAY", then a character's name in capitals, an optional (parenthetical) and
 # the line under it
@@ -147,10 +150,12 @@ def _script_lines(draft: Draft, text: str) -> str:
             speaker = m.group(1) if m else ""
             if (m and not _NOT_A_SPEAKER.search(speaker) and not earliest(SETTINGS, speaker, draft.reading_language)
                     and not say_verbs(speaker, draft.reading_language)):  # "爷爷嘟囔着：" is an attribution
-                said = m.group(3).strip()
+                said = m.group(4).strip()
                 whole = _QUOTED_WHOLE.match(said)
                 said = whole.group(1) if whole else said
-                manner = f" {m.group(2).strip()}" if m.group(2) else ""
+                # "Old Mr. Takeda, from the stool by the window:", "Raj (muttering):": how and where they say it
+                manner = " " + ", ".join(g.strip() for g in (m.group(2), m.group(3)) if g) if m.group(2) or m.group(3) \
+                    else ""
                 if english:
                     line = f"{m.group(1).strip()}{',' + manner + ',' if manner else ''} says “{said}”"
                 else:
@@ -223,6 +228,9 @@ def _read_clause(draft: Draft, clause: str) -> None:
     english = draft.reading_language == "en"
     body = EN_CONNECT.sub("", clause) if english else ZH_CONNECT.sub("", clause)
     if not body.strip():
+        return
+    if _RULED_OUT.match(body):
+        draft.recognised += 1  # "No music.", "no people talking", "不要音乐": understood, and nothing is added for it
         return
     said = find_reported_speech(draft, body)
     if said:
