@@ -48,12 +48,12 @@ Layout: attributes.py (the types), tables.py (the vocabulary), parsing.py (text 
 
 from .attributes import (KINDS, LANGUAGES, MODELS, Age, Attributes, Distance, Gender, Mode, MusicAttributes,
                          SoundAttributes, SpeechAttributes, Vocals)
-from .composing import (choices, compose, compose_music, compose_sound, compose_speech, instrument_family, merge,
-                        vocabulary)
+from .composing import (choices, compose, compose_music, compose_sound, compose_speech, field_words, instrument_family,
+                        merge, vocabulary)
 from .parsing import parse, parse_music, parse_sound, parse_speech
 from .tables import INSTRUMENT_FAMILY, TONICS
 
 __all__ = ["INSTRUMENT_FAMILY", "KINDS", "LANGUAGES", "MODELS", "TONICS", "Age", "Attributes", "Distance", "Gender",
            "Mode", "MusicAttributes", "SoundAttributes", "SpeechAttributes", "Vocals", "choices", "compose",
            "compose_music", "compose_sound", "compose_speech", "instrument_family", "merge", "parse", "parse_music",
-           "parse_sound", "parse_speech", "vocabulary"]
+           "parse_sound", "parse_speech", "vocabulary", "field_words"]

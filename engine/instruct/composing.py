@@ -252,6 +252,14 @@ def vocabulary(kind: str, language: str = "en") -> dict[str, list[str]]:
     return {field: [w for w, _ in pairs] for field, pairs in choices(kind, language).items()}
 
 
+def field_words(kind: str, field: str, language: str = "en") -> list[str]:
+    """Every word that names a value of one field, synonyms included ("fingerpicked guitar", "木吉他"), for readers
+    that look for the vocabulary in free text."""
+    lex = lexicon(check_kind(kind))
+    lang = check_language(language)
+    return [w for v in lex.tables[field] for w in (v.zh if lang == "zh" else v.en)]
+
+
 def instrument_family(name: str) -> str:
     """The Western family a backend with a small palette can use for an instrument (guzheng → harp)."""
     return INSTRUMENT_FAMILY.get(name, name)

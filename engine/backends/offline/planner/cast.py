@@ -268,7 +268,8 @@ def _read_person_en(phrase: str) -> Person | None:
             continue  # "Thunder rolls", "Two voices": a capital that only starts the sentence
         if (w[0].isupper() and w.lower() not in EN_ROLE and w.lower() not in EN_STOP and w.lower() not in
                 ("old", "young", "little", "a", "an", "the", "his", "her", "my", "our", "their", "mr", "mrs", "ms")
-                and not voice_words(w) and not instruct.parse_speech(w).accent):  # "a French student"
+                and not voice_words(w) and not instruct.parse_speech(w).accent  # "a French student"
+                and not re.search(r"-(?:style|like|esque|ish|type|voiced|sounding)$", w, re.I)):  # "Attenborough-style"
             g = name_gender(w)
             if i > 0 and original[i - 1].lower() in ("mr", "mrs", "ms", "miss", "uncle", "aunt", "grandpa", "grandma"):
                 prev = original[i - 1].lower()

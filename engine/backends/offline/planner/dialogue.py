@@ -41,6 +41,7 @@ _EN_SAY_VERBS = [
     ("calls", "shout"), ("called", "shout"), ("adds", ""), ("added", ""), ("continues", ""), ("continued", ""),
     ("sighs", "tired"), ("sighed", "tired"), ("sobs", "sad"), ("laughs", "happy"), ("cries", "sad"),
 ]
+_EXPLAIN_VERBS = {"explains", "explained", "explain", "describes", "described", "describe", "解释", "讲解"}
 _DESCRIBE_VERBS = {"describes", "described", "describe", "recounts", "recounted", "描述", "描绘", "介绍"}
 # Verbs that report a voice, not speech, unless a quotation is attached ("Ben chuckles." is a chuckle).
 _EN_QUOTE_VERBS = [
@@ -223,10 +224,12 @@ def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
 def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: str | None) -> tuple[str, str]:
     """What a character says when the instruction only reports it: (story topic, "") or ("", the line)."""
     reading, writing = draft.reading_language, draft.language
+    subject = story_subject(clause, reading) if reading == writing else None
+    if verb.lower() in _EXPLAIN_VERBS and subject:  # "explains how leafcutter ants farm fungus": announced, not invented
+        return f"subject:{subject}", ""
     if verb.lower() in _DESCRIBE_VERBS:  # "a narrator describes a walk through the forest": descriptive narration
         return "describe:" + description_topic(clause, draft.story_text, reading), ""
     if tells_a_story(clause, reading) or verb in ("讲故事", "讲述"):
-        subject = story_subject(clause, reading) if reading == writing else None
         return (f"subject:{subject}" if subject else story_topic(clause, draft.story_text, reading)), ""
     topic = line_topic(clause, reading)
     if topic:

@@ -91,11 +91,24 @@ _SOURCE = re.compile(r"(?:an? |the )?(?:old |scratchy |crackly |tinny |distant )
                      r"留声机|收音机|电台|点唱机|录音机|磁带|喇叭|音箱", re.I)
 _FORM_GENRES = {"lullaby", "waltz", "march", "hymn"}  # a form follows its instrument ("piano lullaby", but "jazz piano")
 
+# Instrument names engine.instruct knows that are music wherever they appear; bells, drums, horns and whistles
+# are often sounds of the scene (church bells, war drums, a car horn), so they only count beside a music word.
+_SOUNDS_TOO = {"bell", "bells", "chime", "chimes", "drum", "drums", "beat", "beats", "horn", "horns", "french horn",
+               "whistle", "keys", "voices", "pad", "pads", "string", "percussion", "shaker", "recorder", "recorders",
+               "organ", "钟声", "铃铛", "风铃", "铃声", "鼓", "鼓声", "鼓点", "笛", "筝", "八音盒", "钟琴", "编钟", "哨笛"}
+
+
+def _instrument_words(language: str) -> str:
+    words = set(instruct.field_words("music", "instruments", language))
+    return "|".join(sorted((re.escape(w) for w in words if w.lower() not in _SOUNDS_TOO), key=len, reverse=True))
+
+
 EN_MUSIC = re.compile(r"\b(?:music|musical|musician|melod(?:y|ies)|tunes?|songs?|soundtrack|score|lullab(?:y|ies)|"
                       r"hymns?|ballad|waltz|symphony|sings?|singing|sang|hums? a tune|jazz|blues|classical|techno|"
-                      r"hip-hop|lo-fi|" + "|".join(i.en for i in _INSTRUMENTS) + r")\b", re.I)
-ZH_MUSIC = re.compile(r"音乐|乐曲|配乐|旋律|曲子|钢琴曲|歌曲|歌声|唱歌|唱着|唱起|一首歌|摇篮曲|交响|管弦|" +
-                      "|".join(i.zh for i in _INSTRUMENTS))
+                      r"hip-hop|lo-fi|" + "|".join(i.en for i in _INSTRUMENTS) + "|" + _instrument_words("en") + r")\b",
+                      re.I)
+ZH_MUSIC = re.compile(r"音乐|乐曲|配乐|旋律|曲子|钢琴曲|歌曲|歌声|唱歌|唱着|唱起|一首歌|摇篮曲|交响|管弦|长调|呼麦|山歌|" +
+                      "|".join(i.zh for i in _INSTRUMENTS) + "|" + _instrument_words("zh"))
 _MUSIC_END = re.compile(r"\b(?:at the end|in the end|ending|ends?(?: the story| it| with)?|outro|closing|closes?|to close|"
                         r"finally|at last|credits|finale)\b|结尾|最后|结束|收尾|片尾|尾声", re.I)
 _MUSIC_INTRO = re.compile(r"\b(?:intro|introduction|opening|opens?(?: with)?|begins? with|starts? with|at the (?:start|"

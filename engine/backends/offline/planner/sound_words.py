@@ -80,7 +80,7 @@ SOUNDS: list[Sound] = [
          (None, "flames flicker and a log settles with a soft crack", "火苗跳动，一根木柴轻轻塌落"),
      )),
     Sound("footsteps", r"footsteps?|steps|walks?|walking|walked|runs|running|ran|hurr(?:y|ies|ied)|paces|stomps|tiptoes?|"
-                  r"approach(?:es)?", r"脚步|走|跑|踱步|踮脚", True, "", (), (
+                  r"approach(?:es)?", r"脚步|走(?![廊道])|跑(?![道车])|踱步|踮脚", True, "", (), (
         (r"\brun|\bran\b|hurr|rush|跑|匆匆|急", "hurried footsteps run past", "急促的脚步声匆匆跑过"),
         (r"snow|雪", "boots crunch through deep snow", "靴子踩在厚厚的积雪上嘎吱作响"),
         (r"leaves|leaf|树叶|落叶", "footsteps crunch through dry leaves", "脚步踩过干枯的落叶沙沙作响"),
@@ -140,7 +140,7 @@ SOUNDS: list[Sound] = [
         (None, "a stream babbles over smooth stones", "溪水潺潺流过光滑的石头"),
     )),
     Sound("horse", r"horses?|hooves|hoofbeats|gallop(?:s|ing)?|neigh(?:s|ing)?|whinn\w*",
-     r"马蹄|骏马|马儿|马车|骑马|奔马|战马|马嘶|一匹马|马群", True, "", (), (
+     r"马蹄|骏马|马儿|马车|骑马|奔马|战马|马嘶|一匹马|马群|赛马|策马", True, "", (), (
          (r"neigh|whinn|嘶", "a horse neighs and snorts", "一匹马嘶鸣着打着响鼻"),
          (r"cart|carriage|马车", "a horse-drawn cart rattles down a cobbled road", "马车在石板路上咔哒作响"),
          (None, "horse hooves gallop across hard ground", "马蹄在坚硬的地面上疾驰"),

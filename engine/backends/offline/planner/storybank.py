@@ -145,7 +145,9 @@ _STORY_WORDS_ZH = re.compile(r"故事|传说|往事|讲述|经历|童话")
 # "a story about a whale who sings to ships", "讲述敦煌莫高窟的千年历史": a subject of the user's own, which no bank
 # story is about
 _SUBJECT_EN = re.compile(r"\b(?:stor(?:y|ies)|tales?|legends?|fables?|history|histories)\s+(?:about|of)\s+(.+)$|"
-                         r"\b(?:about|the history of)\s+(.+)$", re.I)
+                         r"\b(?:about|the history of)\s+(.+)$|"
+                         r"\b(?:explains?|explained|explaining|describes?|described)\s+((?:how|why|what|where|when)\s.+)$",
+                         re.I)
 _SUBJECT_ZH = re.compile(r"关于(.+?)的(?:故事|传说|历史)|讲述(?:了|起)?(.+)$|(?:讲|说)(?:了|起)?(?:一个)?(.{2,30}?)的(?:故事|传说|历史)")
 
 
@@ -222,8 +224,8 @@ def write_told_stories(draft: Draft) -> None:
             f"{'、'.join(tellers_named)}的台词由规划器从故事库中选写，可随意修改。"))
     for subject in unwritten:
         draft.notes.append(draft.say(
-            f"The rules planner cannot write a story about “{subject}”: the narrator only announces it. Write the "
-            "lines in the plan table, or plan with a language model (Planner: server or local model).",
+            f"The rules planner cannot write the narration about “{subject}”: the narrator only announces it. Write "
+            "the lines in the plan table, or plan with a language model (Planner: server or local model).",
             f"规则规划器写不出关于“{subject}”的内容：旁白只念出了题目。请在计划表中写入台词，或改用语言模型规划（规划器：服务器或本地模型）。"))
 
 
@@ -257,6 +259,8 @@ def _story_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
         return _description_lines(draft, topic.removeprefix("describe:"), seconds)
     if topic.startswith("subject:"):  # nothing in the bank is about it: announce it, invent nothing
         subject = topic.removeprefix("subject:")
+        if re.match(r"(?:how|why|what|where|when)\s", subject, re.I):  # "how leafcutter ants farm fungus"
+            return [subject[0].upper() + subject[1:].rstrip(".") + "."]
         return [draft.say(f"This is the story of {subject}.", f"下面讲述{subject}。")]
     first = list(_STORIES.get(topic, []))
     generic = [] if topic == "generic" else list(_STORIES["generic"])

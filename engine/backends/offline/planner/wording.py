@@ -139,9 +139,9 @@ def title_of(story: str, language: str) -> str:
 
 
 _EN_LEAD = re.compile(r"^\s*(?:please\s+)?(?:develop|generate|create|make|produce|compose|render|design|write|build|"
-                      r"craft)\b(?P<lead>.{0,90}?)\b(?:of|about|that\s+(?:fully\s+)?(?:represents?|portrays?|depicts?|"
-                      r"captures?|describes?|tells?|conveys?|illustrates?|evokes?)|where|in which|featuring|"
-                      r"with)\s+", re.I)
+                      r"craft)\b(?P<lead>[^:;.\n]{0,90}?)(?:\b(?:of|about|that\s+(?:fully\s+)?(?:represents?|portrays?|"
+                      r"depicts?|captures?|describes?|tells?|conveys?|illustrates?|evokes?)|where|in which|featuring|"
+                      r"with)\s+|\s*:\s*)", re.I)  # the lead ends at its colon: "Make a clip: an over-the-top …"
 _ZH_LEAD = re.compile(r"^\s*(?:请)?(?:生成|创作|制作|做|写|创建)(?:一段|一个|一首|一部)?(?P<lead>.{0,20}?)"
                       r"(?:音频|故事|声音|音效|作品|声音故事)(?:[，,：:]|，?讲述了?|，?描述了?|关于|：)?")
 
