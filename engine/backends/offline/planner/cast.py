@@ -655,3 +655,10 @@ def note_subject(cast: Cast, body: str, reading_language: str) -> None:
                 break
     if person and not person.pronoun and not person.plural and person.name_en not in ("Stranger", "Narrator"):
         cast.bring_forward(cast.join(person))
+    if reading_language != "zh":
+        # "teaches his granddaughter to fish": the granddaughter is someone "she" may be next
+        for m in re.finditer(r"\b(?:his|her|their|my|our)\s+((?:little\s+|baby\s+|older\s+|younger\s+)?[a-z]+)\b", body):
+            other = _read_person_en(m.group(1))
+            if other and not other.pronoun and not other.plural and other.name_en not in ("Narrator",) and \
+                    m.group(1).split()[-1] in EN_ROLE:
+                cast.join(other)

@@ -74,6 +74,7 @@ _EN_QUOTE_VERBS = [
     ("sneers", "angry"), ("sneered", "angry"), ("shrieks", "shout"), ("shrieked", "shout"), ("moans", "sad"),
     ("moaned", "sad"), ("grunts", "tired"), ("grunted", "tired"), ("corrects", ""), ("corrected", ""),
     ("mutter", "mumble"), ("whispering", "whisper"), ("shouting", "shout"), ("yelling", "shout"),
+    ("keeps saying", ""), ("kept saying", ""), ("saying", ""), ("asking", ""),
 ]
 _EN_SAY_VERBS += _EN_QUOTE_VERBS
 _QUOTE_ONLY = {"calls", "called", "adds", "added", "continues", "continued", "sighs", "sighed", "sobs", "laughs", "cries",
@@ -157,6 +158,7 @@ class ReportedSpeech:
     rest: str  # what follows the verb and the listener
     speaker: Person
     listener: Person | None
+    delivery: tuple[str, ...] = ()  # how they say it, from the words around the speaker ("crisp and neutral")
 
 
 def find_reported_speech(draft: Draft, body: str) -> ReportedSpeech | None:
@@ -168,6 +170,15 @@ def find_reported_speech(draft: Draft, body: str) -> ReportedSpeech | None:
         return None
     m = verbs[0]
     pre, after = main[:m.start()], main[m.end():]
+    if language != "zh":
+        # the speaker as a quotation's is found: the nearest person before the verb, across what describes them
+        # ("A BBC-style newsreader, crisp and neutral, reads …")
+        found = _speaker_before(language, main[:m.end()])
+        if found is not None and not found[0].speaker.plural:
+            attribution, start = found
+            listener, rest = _listener(after, language)
+            return ReportedSpeech(main, tail, main[:start], m.group(1), rest, attribution.speaker, listener,
+                                  tuple(d for d in attribution.delivery if d.startswith("~")))
     lead = ""
     if language == "zh":
         cut = max(pre.rfind("，"), pre.rfind(","))
@@ -195,7 +206,8 @@ def _manner_only(phrase: str, language: str) -> Person | None:
     """"慢慢讲述…", "用轻松的语气给游客介绍…", "then slowly describes…": no one named, only how — the person just
     named is the speaker."""
     if language == "zh":
-        rest = re.sub(r"用[^，,]*?(?:语气|声音|口吻)|慢慢|缓缓|轻轻|轻声|低声|大声|然后|接着|又|再|便|就|[地着]", "", phrase)
+        rest = re.sub(r"用[^，,]*?(?:语气|声音|口吻)|[\u4e00-\u9fff]{1,4}地|慢慢|缓缓|轻轻|轻声|低声|大声|然后|接着|又|再|便|就|着",
+                      "", phrase)
         empty = not rest.strip(" ，,")
     else:
         empty = not [w for w in words(phrase) if w.lower() not in EN_STOP and not w.lower().endswith("ly")
@@ -209,7 +221,8 @@ def add_reported_speech(draft: Draft, said: ReportedSpeech) -> None:
     scene_index, _ = enter_scene(draft, said.main)
     name = draft.cast.join(said.speaker)
     listener_name = draft.cast.join(said.listener) if said.listener else None
-    delivery = [_delivery_of(said.verb, language)] + voice_words(said.main)
+    delivery = [_delivery_of(said.verb, language)] + list(said.delivery) + \
+        [w for w in voice_words(said.main) if not any(w[1:] in d for d in said.delivery)]
     topic, line = _reported_line(draft, said.verb, said.rest, said.main, listener_name)
     scene = draft.scenes[scene_index]
     if topic:
@@ -363,6 +376,15 @@ def _speaker_before(language: str, piece: str) -> tuple[Attribution, int] | None
             break  # an event or a place before the speaker: the introduction does not reach further back (where
             # the verb's own phrase says they speak, "在讲台上说", "calls from the porch", is not one)
     found = found or guess
+    if found is not None and found[1].pronoun in ("he", "she"):
+        # "the driver's got songs on the radio and he keeps saying": he is the one named just before
+        for j in range(found[0] - 1, max(-1, found[0] - 4), -1):
+            named = person_in(text[chunks[j][0]:chunks[j][1]], language, guess=False)
+            if named is not None and not named.plural and not named.pronoun and \
+                    named.gender in (None, "male" if found[1].pronoun == "he" else "female"):
+                named.gender = named.gender or ("male" if found[1].pronoun == "he" else "female")
+                found = (found[0], named)
+                break
     if found is not None and found[0] > 0:
         named = person_in(text[chunks[found[0] - 1][0]:chunks[found[0] - 1][1]], language, guess=False)
         if named is not None and not named.plural and not named.pronoun and _is_a_name(named, found[1], language):

@@ -112,8 +112,9 @@ def zh_name(phrase: str) -> str | None:
     inside a longer phrase must be followed by what its bearer does ("佳佳翻了个身")."""
     phrase = phrase.strip()
     m = re.match(r"说话人\d+|[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?", phrase)  # InstructAudio's numbered speakers too
-    if m is None and re.match(r"[小阿老][A-Z](?![A-Za-z])", phrase):
-        return phrase[:2]  # 老K
+    m2 = re.match(r"[小阿老][A-Z][A-Za-z]*", phrase) if m is None else None
+    if m2:
+        return m2.group(0)  # 老K, 阿May
     if m:
         return m.group(0)
     if len(phrase) < 2 or not all("\u4e00" <= c <= "\u9fff" for c in phrase[:2]):

@@ -45,7 +45,7 @@ _PARENTHETICAL = re.compile(r"^\s*\(([^)]{1,60})\)\s*$")
 def read_story(draft: Draft, story: str) -> None:
     draft.story_text = story
     draft.cast.group = read_group(story, draft.reading_language)
-    text = hide_quotes(_script_lines(draft, _screenplay(story)), draft.quotes)
+    text = hide_quotes(_script_lines(draft, _screenplay(_plain(story))), draft.quotes)
     for sentence in _music_details_joined(split_sentences(text, draft.reading_language), draft):
         if QUOTE_MARK.search(sentence):
             for narration, quote, attribution in attribute_quotes(draft, sentence):
@@ -96,6 +96,12 @@ def _join_music_details(clauses: list[str], draft: Draft) -> list[str]:
         out += pending + [clause]
         pending = []
     return out + pending
+
+
+def _plain(text: str) -> str:
+    """Markdown marks off: "## Scene: …", "**Commander Nadia Rahimi** (tired): …", "`sfx`"."""
+    text = re.sub(r"(?m)^\s*#{1,6}\s*", "", text)
+    return re.sub(r"\*\*|__|`|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", text)
 
 
 def _screenplay(text: str) -> str:
