@@ -325,11 +325,15 @@ def _read_person_zh(phrase: str) -> Person | None:
     phrase = phrase.strip("，,：: ")
     if len(phrase) > 8:
         # "小女孩拉着爸爸的手": a long phrase names whoever it starts with, the one who does the rest
-        start = next(((w, i) for w, i in ZH_ROLE if phrase.startswith(w)), None)
-        if start:
-            person = role_person(start[1], voice_words(phrase[:len(start[0])]))
-            name = zh_name_after_role(phrase[len(start[0]):])
-            if name and not any(r in name for r, _ in ZH_ROLE):
+        hits = sorted((phrase.find(w), -len(w), w, i) for w, i in ZH_ROLE if 0 <= phrase.find(w) <= 1)
+        head = phrase if hits or not 0 < phrase.find("的") <= 5 else phrase[phrase.find("的") + 1:]  # "掌柜的钱老板…"
+        hits = hits or sorted((head.find(w), -len(w), w, i) for w, i in ZH_ROLE if 0 <= head.find(w) <= 1)
+        if hits and (hits[0][0] == 0 or head[0] in ZH_SURNAMES):
+            at, _, w, i = hits[0]
+            person = role_person(i, voice_words(head[:at + len(w)]))
+            person.name_zh = w
+            name = head[:at + len(w)] if at == 1 else zh_name_after_role(head[len(w):])  # 钱老板; 向导扎西
+            if name and (at == 1 or not any(r in name for r, _ in ZH_ROLE)):
                 person.name_zh = person.name_en = name
             return person
         name = zh_name(phrase) or zh_subject_name(phrase)
@@ -349,6 +353,7 @@ def _read_person_zh(phrase: str) -> Person | None:
     if role:
         w, i = role
         person = role_person(i, delivery)
+        person.name_zh = w  # named as written: 外婆 is not renamed 奶奶
         at = phrase.index(w)
         if at > 0 and phrase[at - 1] in ZH_SURNAMES and (at == 1 or phrase[at - 2] in "的，, "):
             person.name_zh = person.name_en = phrase[at - 1:at + len(w)]  # "钱老板", "王阿姨": surname and role

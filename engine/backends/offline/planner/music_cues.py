@@ -148,7 +148,8 @@ def find_music(draft: Draft, body: str) -> tuple[str, str] | None:
     if not found:
         # no music word, but a genre, a key or a number of beats per minute is a music request too
         asked = asked_music(main)
-        if not (asked.genre or asked.key or _BPM_NUMBER.search(main)):
+        played = asked.instruments and re.search(r"\bplay(?:s|ing|ed)?\b|strum\w*|弹|拉|吹|奏", main, re.I)
+        if not (asked.genre or asked.key or _BPM_NUMBER.search(main) or played):  # "有人弹 ukulele" is music too
             return None
         found = [asked.genre or ""]
     singing_only = all(re.fullmatch(r"sings?|singing|sang|唱着|唱起|歌声", f, re.I) for f in found)

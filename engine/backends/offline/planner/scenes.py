@@ -219,9 +219,11 @@ class TimeOfDay(NamedTuple):
 
 TIMES: list[TimeOfDay] = [
     TimeOfDay("dawn", r"dawn|sunrise|daybreak|early morning|first light", r"黎明|清晨|拂晓|日出|破晓", ("at dawn", "清晨")),
-    TimeOfDay("morning", r"morning", r"早上|上午|早晨|早高峰|早间", ("in the morning", "早上")),
-    TimeOfDay("day", r"noon|midday|afternoon|daytime", r"中午|下午|白天|正午", ("in the afternoon", "下午")),
-    TimeOfDay("evening", r"evening|dusk|sunset|twilight", r"傍晚|黄昏|日落", ("at dusk", "黄昏")),
+    TimeOfDay("morning", r"morning|(?:[5-9]|1[01])(?::\d\d)?\s*a\.?m\.?", r"早上|上午|早晨|早高峰|早间",
+              ("in the morning", "早上")),
+    TimeOfDay("day", r"noon|midday|afternoon|daytime|sunny|sunshine|sunlit", r"中午|下午|白天|正午|晒太阳|阳光明媚|烈日",
+              ("in the afternoon", "下午")),
+    TimeOfDay("evening", r"evening|dusk|sunset|twilight", r"傍晚|黄昏|日落|擦黑|天黑前", ("at dusk", "黄昏")),
     TimeOfDay("night", r"night\w*|midnight|moonlight|moonlit|starlight|starlit|starry sky",
               r"夜|晚上|午夜|深夜|半夜|月光|月色|星光|星空|熄灯", ("at night", "夜晚")),
 ]

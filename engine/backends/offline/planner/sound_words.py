@@ -74,7 +74,7 @@ SOUNDS: list[Sound] = [
         (None, "a flock of gulls squawks above the water", "一群海鸥在水面上方尖叫"),
     )),
     Sound("fire", r"fire|fires|fireplace|campfire|bonfire|hearth|flames?|embers|firewood|crackling|crackles",
-     r"篝火|炉火|壁炉|火堆|火焰|火光|柴火|(?<![烟焰])火(?![车箭山星锅])", False, "", (), (
+     r"篝火|炉火|壁炉|火堆|火焰|火光|柴火|(?<![烟焰发上恼着怒])火(?![车箭山星锅气腿])", False, "", (), (
          (r"camp|bonfire|篝火", "a campfire crackles and pops{at}", "篝火噼啪作响，火星四溅"),
          (None, "a wood fire crackles and pops in the hearth", "炉火噼啪作响"),
          (None, "flames flicker and a log settles with a soft crack", "火苗跳动，一根木柴轻轻塌落"),
