@@ -260,7 +260,7 @@ def test_a_compound_place_is_its_last_noun():
 def test_a_story_on_a_subject_the_rules_cannot_write_is_announced_not_invented():
     p = plan("A grandfather tells a story about the lighthouse keeper who befriended a seal. 60 seconds.")
     spoken = lines(p)
-    assert spoken == [("This is the story of the lighthouse keeper who befriended a seal.", "Grandfather")]
+    assert spoken == [("A story about the lighthouse keeper who befriended a seal.", "Grandfather")]
     assert any("cannot write the narration about" in n for n in p.notes)
 
 

@@ -18,7 +18,8 @@ from .draft import Clip, Draft, StoryRequest
 from .events import split_simultaneous
 from .scenes import enter_scene
 from .sound_words import sound_hits
-from .storybank import description_topic, line_topic, story_subject, story_topic, tells_a_story, topic_line
+from .storybank import (description_topic, line_topic, only_a_kind_of_story, story_subject, story_topic, tells_a_story,
+                        topic_line)
 from .wording import EN_STOP, QUOTE_MARK, as_sentence, speech_units, words
 
 # Speech verbs → delivery key. Verbs in _QUOTE_ONLY only count as speech when a quotation is attached.
@@ -84,6 +85,7 @@ EN_SAY = re.compile(r"\b(" + "|".join(sorted((re.escape(v) for v, _ in _EN_SAY_V
 _EN_SAY_DELIVERY = dict(_EN_SAY_VERBS)
 _ZH_SAY_VERBS = [
     ("讲故事", "story"), ("讲述", "story"), ("讲了", "story"), ("讲", "story"), ("朗读", "story"), ("念道", ""),
+    ("念", "story"), ("读", "story"),
     ("描述", "story"), ("描绘", "story"), ("介绍", "story"),
     ("低声说", "whisper"), ("轻声说", "whisper"), ("低语", "whisper"), ("耳语", "whisper"), ("悄悄说", "whisper"),
     ("大喊", "shout"), ("喊道", "shout"), ("叫道", "shout"), ("大叫", "shout"), ("尖叫", "shout"), ("喊", "shout"),
@@ -98,8 +100,9 @@ _ZH_SAY_VERBS = [
     ("咕囔", "mumble"), ("吼", "shout"),
 ]
 _ZH_SAY_ALT = "|".join(v for v, _ in _ZH_SAY_VERBS)
-# not 说明/说服, nor 说话 as a noun ("说话带着川味儿"); "他们在说话" at a clause's end is speaking
-_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?:道|着)?(?!题|明|服|话[^，。！？,.!?\s])")
+# not 说明/说服, nor 说话 as a noun ("说话带着川味儿"); "他们在说话" at a clause's end is speaking; not 讲解员, 讲台,
+# 广播剧 either
+_ZH_SAY = re.compile(r"(" + _ZH_SAY_ALT + r")(?:道|着)?(?!题|明|服|话[^，。！？,.!?\s]|解员|台|堂|座|究|剧|电台|站)")
 _ZH_SAY_DELIVERY = dict(_ZH_SAY_VERBS)
 _ZH_NOT_SAY_BEFORE = "小传据听演"  # 小说, 传说, 据说, 听说, 演讲 are not someone speaking
 # "给孙子讲", "对她说": the listener follows one of these before the verb; in reported speech "和" does too
@@ -211,7 +214,7 @@ def _manner_only(phrase: str, language: str) -> Person | None:
         empty = not rest.strip(" ，,")
     else:
         empty = not [w for w in words(phrase) if w.lower() not in EN_STOP and not w.lower().endswith("ly")
-                     and not voice_words(w)]
+                     and not voice_words(w) and not re.search(r"-(?:style|like|esque|type)$", w, re.I)]
     return Person("", "", pronoun="last") if empty else None
 
 
@@ -239,11 +242,18 @@ def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: st
     reading, writing = draft.reading_language, draft.language
     subject = story_subject(clause, reading) if reading == writing else None
     if verb.lower() in _EXPLAIN_VERBS and subject:  # "explains how leafcutter ants farm fungus": announced, not invented
-        return f"subject:{subject}", ""
+        return f"subject:{_what_is_told(rest, subject, reading)}", ""
+    told = _what_is_told(rest, subject or "", reading) if reading == writing else ""
     if verb.lower() in _DESCRIBE_VERBS:  # "a narrator describes a walk through the forest": descriptive narration
-        return "describe:" + description_topic(clause, draft.story_text, reading), ""
+        place = description_topic(clause, draft.story_text, reading)
+        if place or not told:
+            return "describe:" + (place or "walk"), ""
+        return f"subject:{told}", ""  # "介绍青铜器四羊方尊的来历": nothing in the bank describes it
     if tells_a_story(clause, reading) or verb in ("讲故事", "讲述"):
-        return (f"subject:{subject}" if subject else story_topic(clause, draft.story_text, reading)), ""
+        topic = story_topic(clause, draft.story_text, reading)
+        if subject or (not only_a_kind_of_story(told) and topic == "generic"):
+            return f"subject:{told or subject}", ""  # "念一段自己写的日记", "a story about a whale": announced
+        return topic, ""  # "a ghost story", "关于大海的故事": the bank has stories of that kind
     topic = line_topic(clause, reading)
     if topic:
         return "", topic_line(topic, writing)
@@ -279,6 +289,22 @@ def _reported_line(draft: Draft, verb: str, rest: str, clause: str, listener: st
     if scene.time == "night":
         return "", topic_line("night", writing)
     return "", topic_line("remark", writing)
+
+
+def _what_is_told(rest: str, subject: str, language: str) -> str:
+    """What a narrator is asked to tell, as the instruction words it ("a short bulletin about a village that built its
+    own wind farm", "长江三峡是怎么形成的"): the narrator announces it; the subject when the words after the verb do
+    not stand on their own ("tell that story", "about …")."""
+    told = rest.strip(" ,，:：")
+    if language == "zh":
+        told = re.split(r"[，。；！？,]|的时候", re.sub(r"^(?:了|起|道|着|述)", "", told))[0]
+    else:
+        told = re.sub(r"^(?:us|him|her|them|me|you|everyone|everybody)\s+", "", told, flags=re.I)
+        told = re.split(r"[,;.!?]|\s(?:while|as|when|until|by the|with the)\s", told)[0]
+    if subject and (not told or re.match(r"(?:about|of|that|this|it|the story|that story)\b", told, re.I)
+                    or len(told) < len(subject) // 2):
+        told = subject
+    return told.strip()
 
 
 def _first_person(s: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from engine import instruct
 from engine.plan import MAX_CAPTION_CHARS
 from engine.text import CJK
 
@@ -56,6 +57,11 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
         if (cues.setting or cues.time) and not _more_than_the_scene(draft, body):
             draft.recognised += 1  # a place or a time: it shapes the scene's bed, no event of its own
             return
+        if draft.cast.mentioned and _only_a_voice(body, language):
+            # "纪录片旁白，男声，沉稳大气，讲述…": how the person just named sounds
+            _describe_last(draft, body, language)
+            draft.recognised += 1
+            return
         person = read_person(body, language)  # a known role or name, never a guess ("a parrot squawks")
         if person is not None and not person.plural and not _more_than_the_scene(draft, body, person):
             draft.cast.bring_forward(draft.cast.join(person))  # "请一位年轻的女导游": who speaks next, not a sound
@@ -77,6 +83,24 @@ def add_sound(draft: Draft, body: str, as_bed: bool = False) -> None:
                 min_s=2.0, max_s=8.0 if one_shot else 28.0, weight=1.0 if one_shot else 3.0)
     clip.instruction = sound_instruction(draft, body, scene)
     scene.clips.append(clip)
+
+
+def _only_a_voice(body: str, language: str) -> bool:
+    """A clause that only says how someone sounds ("男声", "沉稳大气", "crisp and neutral", "with an Irish lilt")."""
+    read = instruct.parse_speech(body)
+    said = [f for f in ("gender", "age", "emotion", "style", "pace", "pitch", "volume", "accent") if getattr(read, f)]
+    leftover = [u for u in read.unknown if not voice_words(u) and not re.search(r"-style$|lilt|burr|drawl", u)]
+    return bool(said or voice_words(body)) and not leftover and len(body) <= 40
+
+
+def _describe_last(draft: Draft, body: str, language: str) -> None:
+    member = draft.cast.members[draft.cast.mentioned[-1]]
+    read = instruct.parse_speech(body)
+    member.person.gender = member.person.gender or read.gender
+    member.person.age = read.age or member.person.age
+    entry = "~" + body.strip(" ，,。.")
+    if entry not in member.person.delivery:
+        member.person.delivery.append(entry)
 
 
 def _more_than_the_scene(draft: Draft, body: str, person=None) -> bool:

@@ -9,7 +9,7 @@ import re
 
 from .descriptions import DESCRIPTION_TOPICS, DESCRIPTIONS
 from .draft import Clip, Draft
-from .wording import EN_STOP, estimate_speech_seconds, pattern
+from .wording import EN_STOP, as_sentence, estimate_speech_seconds, pattern
 
 # Stories a character "tells" when the instruction does not quote them. Lines are (English, Chinese).
 _STORIES: dict[str, list[list[tuple[str, str]]]] = {
@@ -138,8 +138,9 @@ _LINE_TOPICS_ZH = [("joke", r"笑话"), ("secret", r"秘密"), ("warning", r"警
                    ("apology", r"对不起|道歉"), ("help", r"救命|求救|呼救"), ("orders", r"命令"), ("prayer", r"祈祷|祷告"),
                    ("poem", r"诗"), ("countdown", r"倒数|倒计时"), ("announce", r"宣布|广播|通知")]
 _STORY_WORDS_EN = re.compile(r"\b(?:stor(?:y|ies)|tales?|legends?|fables?|narrates?|about his|about her|of his youth|"
-                             r"of her youth|memories)\b", re.I)
-_STORY_WORDS_ZH = re.compile(r"故事|传说|往事|讲述|经历|童话")
+                             r"of her youth|memories|bulletins?|reports?|news|articles?|poems?|letters?|diary|journal|"
+                             r"speech|lecture|sermon|history)\b", re.I)  # what is read or told at length
+_STORY_WORDS_ZH = re.compile(r"故事|传说|往事|讲述|经历|童话|日记|新闻|信|文章|诗|历史|来历|演讲")
 
 
 # "a story about a whale who sings to ships", "讲述敦煌莫高窟的千年历史": a subject of the user's own, which no bank
@@ -229,14 +230,24 @@ def write_told_stories(draft: Draft) -> None:
             f"规则规划器写不出关于“{subject}”的内容：旁白只念出了题目。请在计划表中写入台词，或改用语言模型规划（规划器：服务器或本地模型）。"))
 
 
-def description_topic(clause: str, story: str, language: str) -> str:
-    """The place a narrator describes: the earliest topic word in the clause, else in the whole story, else a walk."""
+def description_topic(clause: str, story: str, language: str) -> str | None:
+    """The place a narrator describes: the earliest topic word in the clause, else in the whole story; None when the
+    bank describes no such place (a bronze vessel's history is not a walk in the park)."""
     for text in (clause, story):
         hits = [(m.start(), topic) for topic, en, zh in DESCRIPTION_TOPICS
                 if (m := pattern(en, zh, language).search(text))]
         if hits:
             return min(hits)[1]
-    return "walk"
+    return None
+
+
+_ANY_STORY = re.compile(r"^(?:(?:a|an|another|some|one|two|three|the)\s+)?(?:[\w-]+\s+){0,2}(?:stor(?:y|ies)|tales?)$|"
+                        r"^(?:一个|一段|个|几个)?[\u4e00-\u9fff]{0,2}故事$", re.I)
+
+
+def only_a_kind_of_story(told: str) -> bool:
+    """"a bedtime story", "a ghost story", "一个鬼故事": the bank may tell one; anything more specific it may not."""
+    return not told.strip() or bool(_ANY_STORY.match(told.strip(" 。.")))
 
 
 def _description_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
@@ -258,10 +269,8 @@ def _story_lines(draft: Draft, topic: str, seconds: float) -> list[str]:
     if topic.startswith("describe:"):
         return _description_lines(draft, topic.removeprefix("describe:"), seconds)
     if topic.startswith("subject:"):  # nothing in the bank is about it: announce it, invent nothing
-        subject = topic.removeprefix("subject:")
-        if re.match(r"(?:how|why|what|where|when)\s", subject, re.I):  # "how leafcutter ants farm fungus"
-            return [subject[0].upper() + subject[1:].rstrip(".") + "."]
-        return [draft.say(f"This is the story of {subject}.", f"下面讲述{subject}。")]
+        told = topic.removeprefix("subject:")  # "How leafcutter ants farm fungus.", "长江三峡是怎么形成的。"
+        return [as_sentence(told, draft.language)]
     first = list(_STORIES.get(topic, []))
     generic = [] if topic == "generic" else list(_STORIES["generic"])
     others = [b for t, banks in _STORIES.items() if t not in (topic, "generic") for b in banks]

@@ -37,6 +37,10 @@ def hide_quotes(text: str, quotes: list[str]) -> str:
     """Replace each quotation with a marker; its words are appended to `quotes` (the marker holds the index)."""
     def keep(m: re.Match) -> str:
         body = next(g for g in m.groups() if g is not None).strip()
+        after = text[m.end():m.end() + 1]
+        if re.fullmatch(r"[\u4e00-\u9fff]", after or "") and len(body) <= 8 and not re.search(r"[：:，,]\s*$",
+                                                                                              text[:m.start()]):
+            return body  # “四羊方尊”的来历: a name in quotation marks, not something said
         quotes.append(body)
         return f"\uE000{len(quotes) - 1}\uE001"
     return _QUOTATION.sub(keep, text)
