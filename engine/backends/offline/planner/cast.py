@@ -331,6 +331,11 @@ def _read_person_zh(phrase: str) -> Person | None:
         # "小女孩拉着爸爸的手": a long phrase names whoever it starts with, the one who does the rest
         hits = sorted((phrase.find(w), -len(w), w, i) for w, i in ZH_ROLE if 0 <= phrase.find(w) <= 1)
         head = phrase if hits or not 0 < phrase.find("的") <= 5 else phrase[phrase.find("的") + 1:]  # "掌柜的钱老板…"
+        if head != phrase and len(head) <= 8:
+            person = _read_person_zh(head)  # "沙哑的中年男声旁白": the modifiers say how they sound
+            if person is not None:
+                person.delivery += [w for w in voice_words(phrase[:len(phrase) - len(head)]) if w not in person.delivery]
+                return person
         hits = hits or sorted((head.find(w), -len(w), w, i) for w, i in ZH_ROLE if 0 <= head.find(w) <= 1)
         if hits and (hits[0][0] == 0 or head[0] in ZH_SURNAMES):
             at, _, w, i = hits[0]
