@@ -18,8 +18,8 @@ def main() -> None:
     q.add_argument("--auto-retake", type=int, default=2, help="retakes per failing clip (0: check only)")
     q.add_argument("--no-asr", action="store_true", help="skip the Whisper round-trip")
     u = ap.add_argument_group("understanding")
-    u.add_argument("--set", default="test", choices=["test", "dev", "dev2"],
-                   help="held-out prompts (default) or a tuning set (dev, dev2)")
+    u.add_argument("--set", default="test", choices=["test", "dev", "dev2", "dev3"],
+                   help="held-out prompts (default) or a tuning set (dev, dev2, dev3)")
     u.add_argument("--planners", default="rules", help="comma-separated: rules, local, server (side by side)")
     u.add_argument("--misses", action="store_true", help="list every missed item (dev set only: the test set stays "
                                                          "unseen by whoever tunes the planner)")

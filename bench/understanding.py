@@ -1,7 +1,7 @@
 """Understanding benchmark: does the planner keep what an instruction asks for?
 
     python -m bench understanding                    # the held-out set (bench/understanding/test.json), rules planner
-    python -m bench understanding --set dev          # the tuning set
+    python -m bench understanding --set dev2 --misses   # a tuning set (dev, dev2, dev3), with what it misses
     python -m bench understanding --planners rules,server   # side by side when $AUDIOSTORY_PLANNER_URL is set
     python -m bench understanding --update-readme
 

@@ -221,12 +221,13 @@ class Person:
     delivery: list[str] = field(default_factory=list)  # voice words said about them ("the nervous man")
     plural: bool = False
     pronoun: str | None = None  # "he"/"she" still to be resolved against the cast
+    role: str | None = None  # the role's own name ("Grandfather") when named by a role word ("Grandpa")
 
 
 def role_person(index: int, delivery: list[str]) -> Person:
     role = ROLES[index]
     return Person(role.name_en, role.name_zh, gender=role.gender, age=role.age, role_delivery=role.delivery,
-                  delivery=list(delivery))
+                  delivery=list(delivery), role=role.name_en)
 
 
 def read_person(phrase: str, language: str) -> Person | None:
@@ -256,11 +257,13 @@ def _read_person_en(phrase: str) -> Person | None:
         return Person(capitalise(lowered[-1]), lowered[-1], plural=True)
     delivery, age = voice_words(phrase), instruct.parse_speech(phrase).age
     role = None
+    written = ""
     for i in range(len(lowered) - 1, -1, -1):
         for span in (2, 1):
             candidate = " ".join(lowered[i - span + 1:i + 1]) if i - span + 1 >= 0 else ""
             if candidate in EN_ROLE:
                 role = EN_ROLE[candidate]
+                written = " ".join(original[i - span + 1:i + 1])
                 break
         if role is not None:
             break
@@ -282,6 +285,8 @@ def _read_person_en(phrase: str) -> Person | None:
             return Person(w, w, gender=g, age=age, delivery=delivery)
     if role is not None:
         person = role_person(role, delivery + _descriptors(original, lowered))
+        if person.name_en != "Narrator":
+            person.name_en = capitalise(" ".join(w[:1].upper() + w[1:] for w in written.split()))  # "Grandpa" as written
         person.age = age or person.age
         person.gender = person.gender or instruct.parse_speech(phrase).gender  # "a female narrator"
         return person
@@ -526,6 +531,12 @@ class CastMember:
     voice: str = ""  # the character's voice instruction, fixed by their first line
 
 
+def _named_by_role(person: Person, zh: bool) -> bool:
+    """Is the person called by a role word ("Grandpa", "外婆"), not by a name of their own ("小桃")?"""
+    name = person.name_zh if zh else person.name_en.lower()
+    return name in (_ZH_ROLE_WORDS if zh else EN_ROLE) or name == (person.role or "").lower()
+
+
 class Cast:
     """The characters of one story, named in the plan's language, and who was named or spoke last."""
 
@@ -552,6 +563,12 @@ class Cast:
             person = role_person(EN_ROLE["man" if want == "male" else "woman"], [])
         zh = self.language == "zh"
         name = person.name_zh if zh else person.name_en
+        if name not in self.members and person.role and _named_by_role(person, zh):
+            # "a grandfather … Grandpa says": one person however the role is worded
+            same = [m.name for m in self.members.values() if m.person.role == person.role
+                    and _named_by_role(m.person, zh)]
+            if same:
+                name = same[0]
         existing = self.members.get(name)
         if existing is not None:
             known = existing.person
